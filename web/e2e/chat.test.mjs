@@ -218,7 +218,10 @@ test('a dropped connection resumes with no gaps and no duplicates', async () => 
   await bob.waitForSelector('.conn[data-state="reconnecting"]', { timeout: T });
   await shot(bob, 'desktop-bob-reconnecting');
   for (let i = 1; i <= 5; i++) await send(alice, `while bob was away ${i}`);
-  await logItem(alice, 'while bob was away 5').waitFor({ timeout: T });
+  await alice.locator('[role="log"] .msg:not(.sending) .msg-text', { hasText: 'while bob was away 5' }).waitFor({ timeout: T });
+  // Bob was really away for all five: they must come back through `since`, not live.
+  assert.notEqual(await bob.locator('.conn').getAttribute('data-state'), 'open');
+  assert.equal(await logItem(bob, 'while bob was away').count(), 0);
   await bobCtx.setOffline(false);
   await bob.waitForSelector('.conn[data-state="open"]', { timeout: 30000 });
   await logItem(bob, 'while bob was away 5').waitFor({ timeout: T });

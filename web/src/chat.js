@@ -181,7 +181,13 @@ export class ChatStore {
 
   async loadLatest(name) {
     try {
-      const res = await this.conn.request('history', { room: name, limit: PAGE });
+      let res;
+      try {
+        res = await this.conn.request('history', { room: name, limit: PAGE });
+      } catch (e) {
+        if (e.code === 'unavailable') throw e;
+        res = await api.roomHistory(this.session.token, name, { limit: PAGE }); // same data over HTTP
+      }
       const msgs = res?.messages || [];
       this.updateRoom(name, (r) => ({ ...r, loaded: true, messages: mergeBySeq(r.messages, msgs),
         hasMore: msgs.length >= PAGE && msgs[0].seq > 1 }));
