@@ -123,7 +123,7 @@ describe('HTTP API', { timeout: 90_000 }, () => {
         }
         return samples;
       };
-      const sum = (samples, re) => [...samples].filter(([k]) => re.test(k.replace(/\{.*/, ''))).reduce((a, [, v]) => a + v, 0);
+      const sum = (samples, re) => [...samples].filter(([k]) => re.test(k.replace(/\{.*/, ''))).reduce((a, [, v]) => a + (Number.isFinite(v) ? v : 0), 0);
       const first = await get(srv, '/metrics');
       assert.equal(first.status, 200);
       assert.match(first.headers.get('content-type') || '', /text\/plain/);
