@@ -1,0 +1,105 @@
+#include "store/sqlite/schema.hpp"
+
+#include <iterator>
+#include <string>
+
+namespace parley::store::sqlite {
+
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Append only: never edit a migration that has shipped, add a new one.
+// messages is an ordinary rowid table rather than WITHOUT ROWID: texts may reach 16 KB, and a WITHOUT ROWID
+// table keeps whole rows in its interior b-tree pages, which works best with rows well under 200 bytes. The
+// (room, seq) primary key is an index that history scans walk in order.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT UNIQUE NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER
+      );
+      CREATE TABLE rooms (
+        name TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER
+      );
+      CREATE TABLE messages (
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT UNIQUE NOT NULL,
+        from_id INTEGER NOT NULL,
+        from_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        client_msg_id TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (room, seq)
+      );
+    )sql"},
+};
+
+core::Result<int> current_version(Connection& connection) {
+  core::Result<Statement> select = connection.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+  if (!select) return select.error();
+  Query query(*select);
+  core::Result<bool> row = query.step();
+  if (!row) return row.error();
+  return static_cast<int>(query.int64(0));
+}
+
+// Applies one migration and records its version, in one transaction.
+core::Result<core::Unit> apply(Connection& connection, const Migration& migration) {
+  const std::string what = "schema migration " + std::to_string(migration.version);
+  if (auto begun = connection.exec("BEGIN IMMEDIATE", what); !begun) return begun;
+  auto fail = [&](core::Error error) -> core::Result<core::Unit> {
+    connection.exec("ROLLBACK", what);
+    return error;
+  };
+  // Another process may have migrated while we waited for the write lock.
+  core::Result<int> version = current_version(connection);
+  if (!version) return fail(version.error());
+  if (*version >= migration.version) {
+    connection.exec("ROLLBACK", what);
+    return core::Unit{};
+  }
+  if (auto done = connection.exec(migration.sql, what); !done) return fail(done.error());
+  core::Result<Statement> insert = connection.prepare("INSERT INTO schema_version (version) VALUES (?1)");
+  if (!insert) return fail(insert.error());
+  {
+    Query query(*insert);
+    query.bind(1, int64_t{migration.version});
+    if (auto done = query.run(); !done) return fail(done.error());
+  }
+  if (auto committed = connection.exec("COMMIT", what); !committed) return fail(committed.error());
+  return core::Unit{};
+}
+
+}  // namespace
+
+int latest_schema_version() { return std::prev(std::end(kMigrations))->version; }
+
+core::Result<core::Unit> migrate(Connection& connection) {
+  auto created = connection.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)", "creating schema_version");
+  if (!created) return created;
+  core::Result<int> version = current_version(connection);
+  if (!version) return version.error();
+  if (*version > latest_schema_version()) {
+    return core::Error{core::ErrorCode::internal,
+                       "database schema version " + std::to_string(*version) +
+                           " is newer than this binary supports (" + std::to_string(latest_schema_version()) +
+                           "); upgrade parley"};
+  }
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= *version) continue;
+    if (auto applied = apply(connection, migration); !applied) return applied;
+  }
+  return core::Unit{};
+}
+
+}  // namespace parley::store::sqlite

@@ -1,0 +1,109 @@
+#include "store/sqlite/write_ops.hpp"
+
+#include <utility>
+
+#include "core/clock.hpp"
+
+namespace parley::store::sqlite {
+
+namespace {
+
+constexpr const char* kInsertUser =
+    "INSERT INTO users (username, password_hash, created_at) VALUES (?1, ?2, ?3) RETURNING id";
+constexpr const char* kInsertRoom =
+    "INSERT INTO rooms (name, last_seq, created_at) VALUES (?1, 0, ?2) ON CONFLICT (name) DO NOTHING";
+constexpr const char* kSelectLastSeq = "SELECT last_seq FROM rooms WHERE name = ?1";
+// One statement creates a missing room with seq 1 or increments the seq of an existing one.
+constexpr const char* kNextSeq =
+    "INSERT INTO rooms (name, last_seq, created_at) VALUES (?1, 1, ?2) "
+    "ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq";
+constexpr const char* kInsertMessage =
+    "INSERT INTO messages (room, seq, id, from_id, from_name, text, ts, client_msg_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+core::Error missing_row(std::string_view what) {
+  return core::Error{core::ErrorCode::internal, std::string(what) + ": statement returned no row"};
+}
+
+}  // namespace
+
+core::Result<WriteOps> WriteOps::prepare(Connection& connection) {
+  WriteOps ops;
+  const std::pair<Statement*, const char*> statements[] = {
+      {&ops.insert_user_, kInsertUser},       {&ops.insert_room_, kInsertRoom},
+      {&ops.select_last_seq_, kSelectLastSeq}, {&ops.next_seq_, kNextSeq},
+      {&ops.insert_message_, kInsertMessage},
+  };
+  for (const auto& [statement, sql] : statements) {
+    core::Result<Statement> prepared = connection.prepare(sql);
+    if (!prepared) return prepared.error();
+    *statement = std::move(*prepared);
+  }
+  return ops;
+}
+
+core::Result<User> WriteOps::create_user(const std::string& username, const std::string& password_hash) {
+  Query query(insert_user_);
+  query.bind(1, username).bind(2, password_hash).bind(3, core::now_ms());
+  core::Result<bool> row = query.step();
+  if (!row) {
+    if (row.error().code == core::ErrorCode::conflict) {
+      return core::Error{core::ErrorCode::conflict, "username '" + username + "' is taken"};
+    }
+    return row.error();
+  }
+  if (!*row) return missing_row("create_user");
+  User user{query.int64(0), username};
+  if (auto done = query.run(); !done) return done.error();
+  return user;
+}
+
+core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
+  {
+    Query insert(insert_room_);
+    insert.bind(1, room).bind(2, core::now_ms());
+    if (auto done = insert.run(); !done) return done.error();
+  }
+  Query select(select_last_seq_);
+  select.bind(1, room);
+  core::Result<bool> row = select.step();
+  if (!row) return row.error();
+  if (!*row) return missing_row("ensure_room");
+  return select.int64(0);
+}
+
+core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
+  int64_t seq = 0;
+  {
+    Query next(next_seq_);
+    next.bind(1, message.room).bind(2, core::now_ms());
+    core::Result<bool> row = next.step();
+    if (!row) return row.error();
+    if (!*row) return missing_row("append_message");
+    seq = next.int64(0);
+    if (auto done = next.run(); !done) return done.error();
+  }
+  {
+    Query insert(insert_message_);
+    insert.bind(1, message.room)
+        .bind(2, seq)
+        .bind(3, message.id)
+        .bind(4, message.from_id)
+        .bind(5, message.from_name)
+        .bind(6, message.text)
+        .bind(7, message.ts)
+        .bind(8, message.client_msg_id);
+    if (auto done = insert.run(); !done) {
+      if (done.error().code == core::ErrorCode::conflict) {
+        return core::Error{core::ErrorCode::conflict, "message id '" + message.id + "' already exists"};
+      }
+      return done.error();
+    }
+  }
+  return StoredMessage{std::move(message.id),        std::move(message.room), seq,
+                       message.from_id,              std::move(message.from_name),
+                       std::move(message.text),      message.ts,
+                       std::move(message.client_msg_id)};
+}
+
+}  // namespace parley::store::sqlite

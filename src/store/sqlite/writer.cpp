@@ -1,0 +1,117 @@
+#include "store/sqlite/writer.hpp"
+
+#include <string>
+#include <vector>
+
+namespace parley::store::sqlite {
+
+namespace {
+
+core::Result<core::Unit> execute(Statement& statement) {
+  Query query(statement);
+  return query.run();
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Writer>> Writer::start(Connection connection, size_t max_batch) {
+  core::Result<WriteOps> ops = WriteOps::prepare(connection);
+  if (!ops) return ops.error();
+  TransactionStatements transaction;
+  const std::pair<Statement*, const char*> statements[] = {
+      {&transaction.begin, "BEGIN IMMEDIATE"},     {&transaction.commit, "COMMIT"},
+      {&transaction.rollback, "ROLLBACK"},         {&transaction.savepoint, "SAVEPOINT job"},
+      {&transaction.release, "RELEASE SAVEPOINT job"}, {&transaction.rollback_to, "ROLLBACK TO SAVEPOINT job"},
+  };
+  for (const auto& [statement, sql] : statements) {
+    core::Result<Statement> prepared = connection.prepare(sql);
+    if (!prepared) return prepared.error();
+    *statement = std::move(*prepared);
+  }
+  std::unique_ptr<Writer> writer(
+      new Writer(std::move(connection), std::move(*ops), std::move(transaction), max_batch == 0 ? 1 : max_batch));
+  writer->thread_ = std::thread([w = writer.get()] { w->run(); });
+  return writer;
+}
+
+Writer::Writer(Connection connection, WriteOps ops, TransactionStatements transaction, size_t max_batch)
+    : connection_(std::move(connection)),
+      ops_(std::move(ops)),
+      transaction_(std::move(transaction)),
+      max_batch_(max_batch) {}
+
+Writer::~Writer() { stop(); }
+
+void Writer::stop() {
+  queue_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::run() {
+  while (true) {
+    Queue::Batch batch = queue_.pop(max_batch_);
+    if (batch.jobs.empty()) return;
+    run_batch(batch.jobs);
+    // Callbacks run in queue order, after the commit and outside every lock.
+    for (std::unique_ptr<WriteJob>& job : batch.jobs) job->finish();
+    batch.jobs.clear();
+    queue_.finish(batch);
+  }
+}
+
+void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
+  size_t next = 0;
+  while (next < jobs.size()) {
+    const size_t first = next;
+    auto fail_from_first = [&](size_t end, const core::Error& error) {
+      for (size_t i = first; i < end; ++i) jobs[i]->fail(error);
+    };
+    if (auto begun = execute(transaction_.begin); !begun) {
+      // E.g. another process holds the write lock past the busy timeout: nothing of this batch can run.
+      rollback_quietly();
+      fail_from_first(jobs.size(), core::Error{begun.error().code == core::ErrorCode::unavailable
+                                                   ? core::ErrorCode::unavailable
+                                                   : core::ErrorCode::internal,
+                                               "store transaction could not begin: " + begun.error().message});
+      return;
+    }
+    bool transaction_lost = false;
+    while (next < jobs.size() && !transaction_lost) {
+      transaction_lost = !run_in_savepoint(*jobs[next]);
+      ++next;
+    }
+    if (transaction_lost) {
+      // SQLite aborted the transaction (disk full, I/O error…): everything done in it so far is gone. The jobs
+      // left in the batch start over in a fresh transaction.
+      rollback_quietly();
+      fail_from_first(next, core::Error{core::ErrorCode::unavailable, "store transaction aborted"});
+      continue;
+    }
+    if (auto committed = execute(transaction_.commit); !committed) {
+      rollback_quietly();
+      fail_from_first(next, core::Error{committed.error().code == core::ErrorCode::unavailable
+                                            ? core::ErrorCode::unavailable
+                                            : core::ErrorCode::internal,
+                                        "store commit failed: " + committed.error().message});
+      continue;
+    }
+    commits_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+bool Writer::run_in_savepoint(WriteJob& job) {
+  if (auto saved = execute(transaction_.savepoint); !saved) {
+    job.fail(saved.error());
+    return false;
+  }
+  const bool ok = job.run(ops_);
+  if (!connection_.in_transaction()) return false;  // SQLite rolled the whole transaction back on its own
+  if (!ok && !execute(transaction_.rollback_to)) return false;
+  return execute(transaction_.release).ok();
+}
+
+void Writer::rollback_quietly() {
+  if (connection_.in_transaction()) execute(transaction_.rollback);
+}
+
+}  // namespace parley::store::sqlite

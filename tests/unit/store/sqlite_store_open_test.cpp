@@ -1,0 +1,154 @@
+// Opening SqliteStore: bad paths, schema versions, and durability across a restart or an abrupt exit.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <latch>
+
+#include "store/sqlite_store.hpp"
+#include "store_test_util.hpp"
+
+namespace parley::store {
+namespace {
+
+using core::ErrorCode;
+using testing::make_message;
+using testing::seqs;
+using testing::SyncStore;
+using testing::TempDir;
+
+// Runs one SQL query on the file with a plain connection and answers the first column of the first row.
+int64_t query_int(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  int64_t value = -1;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+      value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return value;
+}
+
+TEST(SqliteStoreOpen, MissingDirectoryIsAnError) {
+  auto opened = SqliteStore::open("/nonexistent-parley-dir/sub/parley.db");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().message.find("/nonexistent-parley-dir/sub/parley.db"), std::string::npos)
+      << opened.error().message;
+}
+
+TEST(SqliteStoreOpen, DirectoryIsAnError) {
+  TempDir dir;
+  auto opened = SqliteStore::open(dir.path().string());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_FALSE(opened.error().message.empty());
+}
+
+TEST(SqliteStoreOpen, FileThatIsNotADatabaseIsAnError) {
+  TempDir dir;
+  const std::string path = dir.file("notes.txt");
+  std::ofstream(path) << std::string(4096, 'x');
+  auto opened = SqliteStore::open(path);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().message.find(path), std::string::npos) << opened.error().message;
+}
+
+TEST(SqliteStoreOpen, EmptyOrMemoryPathIsAnError) {
+  EXPECT_FALSE(SqliteStore::open("").ok());
+  EXPECT_FALSE(SqliteStore::open(":memory:").ok());
+}
+
+TEST(SqliteStoreOpen, CreatesSchemaInWalModeOnce) {
+  TempDir dir;
+  const std::string path = dir.file("parley.db");
+  for (int i = 0; i < 2; ++i) {
+    auto opened = SqliteStore::open(path);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+  }
+  EXPECT_EQ(query_int(path, "SELECT max(version) FROM schema_version"), 1);
+  EXPECT_EQ(query_int(path, "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(query_int(path, "SELECT count(*) FROM sqlite_schema WHERE name IN ('users','rooms','messages')"), 3);
+  EXPECT_EQ(query_int(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+}
+
+TEST(SqliteStoreOpen, NewerSchemaIsRefused) {
+  TempDir dir;
+  const std::string path = dir.file("parley.db");
+  ASSERT_TRUE(SqliteStore::open(path).ok());
+  EXPECT_EQ(query_int(path, "INSERT INTO schema_version (version) VALUES (999) RETURNING version"), 999);
+  auto opened = SqliteStore::open(path);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().message.find("999"), std::string::npos) << opened.error().message;
+}
+
+TEST(SqliteStoreOpen, DataSurvivesCloseAndReopen) {
+  TempDir dir;
+  const std::string path = dir.file("parley.db");
+  int64_t alice_id = 0;
+  {
+    auto opened = SqliteStore::open(path);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    SyncStore sync(**opened);
+    alice_id = sync.create_user("alice", "secret")->id;
+    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(sync.append(make_message("a", "a" + std::to_string(i))).ok());
+    ASSERT_TRUE(sync.append(make_message("b", "b1")).ok());
+    ASSERT_TRUE(sync.ensure_room("empty").ok());
+  }
+  auto reopened = SqliteStore::open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  SyncStore sync(**reopened);
+  auto alice = sync.find_user("alice");
+  ASSERT_TRUE(alice.ok());
+  EXPECT_EQ(alice->user.id, alice_id);
+  EXPECT_EQ(alice->password_hash, "secret");
+  EXPECT_EQ(sync.create_user("alice").error().code, ErrorCode::conflict);
+  EXPECT_EQ(seqs(*sync.before("a", std::nullopt, 10)), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(sync.list_rooms().value(), (std::vector<std::string>{"a", "b", "empty"}));
+  EXPECT_EQ(sync.ensure_room("a").value(), 3);
+  EXPECT_EQ(sync.append(make_message("a", "a4"))->seq, 4);
+  EXPECT_EQ(sync.append(make_message("b", "b2"))->seq, 2);
+}
+
+// A child process appends, waits for the callbacks, and dies without closing anything (no flush, no
+// destructor, no checkpoint). Every acknowledged message must be there when the file is opened again.
+TEST(SqliteStoreOpen, AcknowledgedAppendsSurviveAnAbruptExit) {
+  TempDir dir;
+  const std::string path = dir.file("parley.db");
+  constexpr int kMessages = 50;
+  pid_t child = fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    auto opened = SqliteStore::open(path);
+    if (!opened.ok()) _exit(2);
+    std::latch acknowledged(kMessages);
+    bool all_ok = true;
+    for (int i = 1; i <= kMessages; ++i) {
+      (*opened)->append_message(make_message("r", "m" + std::to_string(i)), [&](core::Result<StoredMessage> r) {
+        if (!r.ok()) all_ok = false;
+        acknowledged.count_down();
+      });
+    }
+    acknowledged.wait();
+    _exit(all_ok ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+
+  auto reopened = SqliteStore::open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  SyncStore sync(**reopened);
+  auto stored = sync.after("r", 0, 1000);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), static_cast<size_t>(kMessages));
+  EXPECT_EQ(stored->back().seq, kMessages);
+  EXPECT_EQ(sync.append(make_message("r", "next"))->seq, kMessages + 1);
+}
+
+}  // namespace
+}  // namespace parley::store
