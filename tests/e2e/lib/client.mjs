@@ -52,7 +52,10 @@ export function connect(srv, token, opts = {}) {
       req.destroy();
       reject(err);
     });
-    ws.once('error', (e) => reject(e));
+    ws.once('error', (e) => {
+      if (srv.exitInfo) e.message += ` — the server process has exited (${JSON.stringify(srv.exitInfo)})\n${srv.tail(15)}`;
+      reject(e);
+    });
     ws.once('close', (code) => reject(new Error(`closed (${code}) before open`)));
   }), WAIT_MS + 1000, `WebSocket open ${url}`, () => ws.terminate());
 }
