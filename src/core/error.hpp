@@ -34,6 +34,7 @@ struct Error {
 template <class T>
 class Result {
  public:
+  Result() : error_{ErrorCode::internal, "no result"} {}  // needed by asio completion handlers
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
   Result(Error error) : error_(std::move(error)) {}  // NOLINT
   Result(ErrorCode code, std::string message) : error_{code, std::move(message)} {}

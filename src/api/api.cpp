@@ -1,0 +1,205 @@
+#include "api/api.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include "api/openapi.hpp"
+#include "auth/jwt.hpp"
+#include "auth/password.hpp"
+#include "chat/validation.hpp"
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "net/request_token.hpp"
+
+namespace parley::api {
+
+namespace json = boost::json;
+namespace http = boost::beast::http;
+using core::ErrorCode;
+using net::error_response;
+using net::json_response;
+
+namespace {
+
+net::HttpResponse text_response(std::string content_type, std::string body) {
+  net::HttpResponse res{http::status::ok, 11};
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+// The JSON object body of a request, or a bad_request.
+core::Result<json::object> json_body(const net::HttpRequest& request) {
+  json::error_code ec;
+  json::value v = json::parse(request.body(), ec);
+  if (ec || !v.is_object()) return core::Error{ErrorCode::bad_request, "the body must be a JSON object"};
+  return std::move(v.as_object());
+}
+
+std::optional<std::string> string_member(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+std::optional<int64_t> int_param(std::string_view target, std::string_view name, bool& bad) {
+  auto raw = net::query_param(target, name);
+  if (!raw) return std::nullopt;
+  try {
+    size_t used = 0;
+    long long v = std::stoll(*raw, &used);
+    if (used != raw->size() || v < 0) throw std::invalid_argument(name.data());
+    return v;
+  } catch (...) {
+    bad = true;
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+void Api::handle(net::HttpRequest&& request, net::Responder respond) {
+  std::string path(net::target_path(request.target()));
+  auto method = request.method();
+  if (method == http::verb::get || method == http::verb::head) {
+    if (path == "/healthz") return respond(json_response(200, R"({"status":"ok"})"));
+    if (path == "/readyz") return ready(std::move(respond));
+    if (path == "/metrics") {
+      std::string body = core::metrics().render();
+      body += "# HELP parley_node_sessions Sessions attached to this node.\n# TYPE parley_node_sessions gauge\n";
+      body += "parley_node_sessions " + std::to_string(deps_.node->session_count()) + "\n";
+      return respond(text_response("text/plain; version=0.0.4; charset=utf-8", std::move(body)));
+    }
+    if (path == "/docs") return respond(text_response("text/html; charset=utf-8", std::string(openapi_html())));
+    if (path == "/docs/openapi.json") return respond(text_response("application/json", std::string(openapi_json())));
+    if (path == "/api/rooms") return rooms(request, std::move(respond));
+    constexpr std::string_view rooms_prefix = "/api/rooms/", messages_suffix = "/messages";
+    if (path.starts_with(rooms_prefix) && path.ends_with(messages_suffix) &&
+        path.size() > rooms_prefix.size() + messages_suffix.size()) {
+      std::string room = path.substr(rooms_prefix.size(), path.size() - rooms_prefix.size() - messages_suffix.size());
+      return room_messages(request, room, std::move(respond));
+    }
+    if (auto file = deps_.web->serve(path)) return respond(std::move(*file));
+    if (path == "/")
+      return respond(text_response("text/html; charset=utf-8",
+                                   "<!doctype html><title>Parley</title><p>The web client is not built. Run "
+                                   "<code>scripts/setup</code> (it builds <code>web/dist</code>), then restart."));
+  }
+  if (method == http::verb::post) {
+    if (path == "/api/auth/register") return register_user(request, std::move(respond));
+    if (path == "/api/auth/login") return login(request, std::move(respond));
+    if (path == "/api/publish") return publish(request, std::move(respond));
+  }
+  respond(error_response({ErrorCode::not_found, "no such resource: " + path}));
+}
+
+core::Result<chat::Identity> Api::bearer(const net::HttpRequest& request) {
+  auto token = net::bearer_token(request);
+  if (!token) return core::Error{ErrorCode::unauthorized, "a Bearer token is required"};
+  return deps_.authenticate(*token);
+}
+
+void Api::register_user(const net::HttpRequest& request, net::Responder respond) {
+  auto body = json_body(request);
+  if (!body) return respond(error_response(body.error()));
+  auto username = string_member(*body, "username");
+  auto password = string_member(*body, "password");
+  if (!username || !chat::is_valid_username(*username))
+    return respond(error_response({ErrorCode::bad_request, "username must be 3-32 of [a-z0-9_.-]"}));
+  if (!password || password->size() < 4)
+    return respond(error_response({ErrorCode::bad_request, "password must be at least 4 characters"}));
+  if (password->size() > 1024) return respond(error_response({ErrorCode::bad_request, "password is too long"}));
+  boost::asio::post(*deps_.workers, [this, username = *username, password = *password, respond]() mutable {
+    deps_.store->create_user(username, auth::hash_password(password), [respond](core::Result<store::User> user) {
+      if (!user) return respond(error_response(user.error()));
+      respond(json_response(201, json::serialize(json::object{{"id", user->id}, {"username", user->username}})));
+    });
+  });
+}
+
+void Api::login(const net::HttpRequest& request, net::Responder respond) {
+  auto body = json_body(request);
+  if (!body) return respond(error_response(body.error()));
+  auto username = string_member(*body, "username");
+  auto password = string_member(*body, "password");
+  if (!username || !password) return respond(error_response({ErrorCode::bad_request, "username and password are required"}));
+  deps_.store->find_user(*username, [this, password = *password, respond](core::Result<store::UserCredentials> found) {
+    if (!found) {
+      if (found.error().code == ErrorCode::not_found)
+        return respond(error_response({ErrorCode::unauthorized, "wrong username or password"}));
+      return respond(error_response({ErrorCode::unavailable, found.error().message}));
+    }
+    boost::asio::post(*deps_.workers, [this, password, respond, user = found.value()] {
+      if (!auth::verify_password(user.password_hash, password))
+        return respond(error_response({ErrorCode::unauthorized, "wrong username or password"}));
+      int64_t now = core::now_ms() / 1000;
+      auth::Claims claims{.sub = user.user.id, .name = user.user.username, .exp = now + deps_.token_ttl_seconds, .iat = now};
+      std::string token = auth::sign_jwt(claims, deps_.jwt_secret);
+      respond(json_response(200, json::serialize(json::object{
+                                     {"token", token},
+                                     {"expiresAt", claims.exp * 1000},
+                                     {"user", json::object{{"id", user.user.id}, {"username", user.user.username}}}})));
+    });
+  });
+}
+
+void Api::rooms(const net::HttpRequest& request, net::Responder respond) {
+  auto who = bearer(request);
+  if (!who) return respond(error_response(who.error()));
+  deps_.node->room_summaries([respond](core::Result<std::vector<chat::RoomSummary>> rooms) {
+    if (!rooms) return respond(error_response({ErrorCode::unavailable, rooms.error().message}));
+    json::array list;
+    for (auto& r : *rooms) list.push_back(json::object{{"name", r.name}, {"members", r.members}});
+    respond(json_response(200, json::serialize(list)));
+  });
+}
+
+void Api::room_messages(const net::HttpRequest& request, std::string_view room, net::Responder respond) {
+  auto who = bearer(request);
+  if (!who) return respond(error_response(who.error()));
+  if (!chat::is_valid_room_name(room))
+    return respond(error_response({ErrorCode::bad_request, "room names are 1-64 of [A-Za-z0-9_.-]"}));
+  bool bad = false;
+  auto before = int_param(request.target(), "before", bad);
+  auto limit = int_param(request.target(), "limit", bad);
+  if (bad) return respond(error_response({ErrorCode::bad_request, "before and limit must be non-negative integers"}));
+  int n = static_cast<int>(std::clamp<int64_t>(limit.value_or(50), 1, 100));
+  deps_.node->history(std::string(room), before, n, [respond](core::Result<std::string> body) {
+    if (!body) return respond(error_response({ErrorCode::unavailable, body.error().message}));
+    respond(json_response(200, std::move(*body)));
+  });
+}
+
+void Api::publish(const net::HttpRequest& request, net::Responder respond) {
+  auto key = request["X-Api-Key"];
+  if (deps_.api_key.empty() || key != deps_.api_key)
+    return respond(error_response({ErrorCode::unauthorized, "a valid X-Api-Key is required"}));
+  auto body = json_body(request);
+  if (!body) return respond(error_response(body.error()));
+  auto event = string_member(*body, "event");
+  auto* to = body->if_contains("to");
+  if (!event || !to) return respond(error_response({ErrorCode::bad_request, "to and event are required"}));
+  json::value data = body->contains("data") ? body->at("data") : json::value();
+  auto done = deps_.node->publish(*to, *event, data);
+  if (!done) return respond(error_response(done.error()));
+  respond(json_response(202, R"({"accepted":true})"));
+}
+
+void Api::ready(net::Responder respond) {
+  double started = core::monotonic_seconds();
+  bool broker_ok = deps_.broker->healthy();
+  deps_.store->ping([respond, started, broker_ok, node_id = deps_.node_id](core::Result<core::Unit> pong) {
+    double ms = (core::monotonic_seconds() - started) * 1000;
+    bool ready = pong.ok() && broker_ok;
+    json::object body{
+        {"ready", ready},
+        {"node", node_id},
+        {"store", json::object{{"ok", pong.ok()}, {"latencyMs", ms}}},
+        {"broker", json::object{{"ok", broker_ok}}}};
+    respond(json_response(ready ? 200 : 503, json::serialize(body)));
+  });
+}
+
+}  // namespace parley::api

@@ -1,0 +1,123 @@
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <thread>
+
+#include "app/version.hpp"
+
+namespace parley::app {
+
+std::optional<int64_t> parse_duration_seconds(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  size_t used = 0;
+  long long value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (value <= 0) return std::nullopt;
+  std::string unit = text.substr(used);
+  if (unit.empty() || unit == "s") return value;
+  if (unit == "m") return value * 60;
+  if (unit == "h") return value * 3600;
+  if (unit == "d") return value * 86400;
+  return std::nullopt;
+}
+
+namespace {
+// Adds the options of `parley serve`, each with its PARLEY_* environment variable.
+void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
+  cmd.add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on (port 0: any free port)")
+      ->envname("PARLEY_LISTEN")->capture_default_str();
+  cmd.add_option("--store", c.store, "sqlite:PATH or postgres://...")->envname("PARLEY_STORE")->capture_default_str();
+  cmd.add_option("--broker", c.broker, "local or redis://HOST:PORT")->envname("PARLEY_BROKER")->capture_default_str();
+  cmd.add_option("--node-id", c.node_id, "this node's name in the cluster (default: host name and pid)")
+      ->envname("PARLEY_NODE_ID");
+  cmd.add_option("--jwt-secret", c.jwt_secret, "HS256 secret shared by all nodes (required with a cluster broker)")
+      ->envname("PARLEY_JWT_SECRET");
+  cmd.add_option("--token-ttl", ttl, "token lifetime, e.g. 24h, 30m, 45s")->envname("PARLEY_TOKEN_TTL")
+      ->capture_default_str();
+  cmd.add_option("--api-key", c.api_key, "key for POST /api/publish (empty: publishing is refused)")
+      ->envname("PARLEY_API_KEY");
+  cmd.add_option("--threads", c.threads, "event loops (0: one per core)")->envname("PARLEY_THREADS")
+      ->capture_default_str();
+  cmd.add_option("--max-frame-bytes", c.limits.max_frame_bytes, "largest WebSocket message accepted (else close 1009)")
+      ->envname("PARLEY_MAX_FRAME_BYTES")->capture_default_str()->check(CLI::Range(size_t{128}, size_t{64} << 20));
+  cmd.add_option("--max-text-chars", c.limits.max_text_chars, "longest message text, in code points")
+      ->envname("PARLEY_MAX_TEXT_CHARS")->capture_default_str()->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  cmd.add_option("--rate-limit", c.limits.rate_limit, "messages per second per user (0: off)")
+      ->envname("PARLEY_RATE_LIMIT")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd.add_option("--rate-burst", c.limits.rate_burst, "messages a user may send at once")
+      ->envname("PARLEY_RATE_BURST")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd.add_option("--send-queue-bytes", c.limits.send_queue_bytes,
+                 "outbound bytes queued per connection before a slow reader is cut off (close 4008)")
+      ->envname("PARLEY_SEND_QUEUE_BYTES")->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  cmd.add_flag("--demo", c.demo, "create the demo users alice, bob, carol, dave, erin (password 1234)")
+      ->envname("PARLEY_DEMO");
+  cmd.add_option("--web-root", c.web_root, "directory of the built web client")->envname("PARLEY_WEB_ROOT")
+      ->capture_default_str();
+  cmd.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")->envname("PARLEY_LOG_LEVEL")
+      ->capture_default_str();
+}
+}  // namespace
+
+std::variant<Command, int> parse_command_line(int argc, char** argv) {
+  Command command;
+  CLI::App app{"Parley: a horizontally scalable real-time chat server (WebSocket and Socket.IO)", "parley"};
+  app.require_subcommand(1);
+  std::string ttl = "24h";
+
+  auto* serve = app.add_subcommand("serve", "serve HTTP, WebSocket and Socket.IO clients");
+  add_serve_options(*serve, command.config, ttl);
+
+  auto* user = app.add_subcommand("user", "manage users")->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "create a user; the password is read from stdin");
+  user_add->add_option("name", command.username, "user name (3-32 of [a-z0-9_.-])")->required();
+  user_add->add_option("--store", command.config.store, "sqlite:PATH or postgres://...")->envname("PARLEY_STORE")
+      ->capture_default_str();
+
+  auto* publish = app.add_subcommand("publish", "server-side emit through a running node's /api/publish");
+  auto& p = command.publish;
+  publish->add_option("--url", p.url, "base URL of a node or of the load balancer")->envname("PARLEY_URL")
+      ->capture_default_str();
+  publish->add_option("--api-key", p.api_key, "the nodes' --api-key")->envname("PARLEY_API_KEY")->required();
+  auto* to_user = publish->add_option("--to-user", p.to_user, "user id");
+  auto* to_room = publish->add_option("--to-room", p.to_room, "room name");
+  auto* to_all = publish->add_flag("--all", p.to_all, "every connection");
+  to_user->excludes(to_room)->excludes(to_all);
+  to_room->excludes(to_all);
+  publish->add_option("--event", p.event, "event name")->required();
+  publish->add_option("--data", p.data, "event data as JSON")->capture_default_str();
+
+  auto* version = app.add_subcommand("version", "print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (serve->parsed()) {
+    command.kind = Command::Kind::serve;
+    auto seconds = parse_duration_seconds(ttl);
+    if (!seconds) {
+      std::fprintf(stderr, "parley: --token-ttl must be a duration such as 24h, 30m or 45s (got \"%s\")\n", ttl.c_str());
+      return 2;
+    }
+    command.config.token_ttl_seconds = *seconds;
+    if (command.config.threads == 0) command.config.threads = std::max(1u, std::thread::hardware_concurrency());
+  } else if (user_add->parsed()) {
+    command.kind = Command::Kind::user_add;
+  } else if (publish->parsed()) {
+    command.kind = Command::Kind::publish;
+    if (p.to_user.empty() && p.to_room.empty() && !p.to_all) {
+      std::fprintf(stderr, "parley publish: one of --to-user, --to-room or --all is required\n");
+      return 2;
+    }
+  } else if (version->parsed()) {
+    command.kind = Command::Kind::version;
+  }
+  return command;
+}
+
+}  // namespace parley::app

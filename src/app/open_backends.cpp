@@ -1,0 +1,28 @@
+#include "app/open_backends.hpp"
+
+#include "cluster/local_broker.hpp"
+#include "cluster/local_presence.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace parley::app {
+
+core::Result<std::unique_ptr<store::Store>> open_store(const std::string& url) {
+  constexpr std::string_view sqlite_prefix = "sqlite:";
+  if (url.starts_with(sqlite_prefix)) {
+    auto opened = store::SqliteStore::open(url.substr(sqlite_prefix.size()));
+    if (!opened) return opened.error();
+    return std::unique_ptr<store::Store>(std::move(opened.value()));
+  }
+  return core::Error{core::ErrorCode::bad_request,
+                     "--store must be sqlite:PATH or postgres://... (got \"" + url + "\")"};
+}
+
+core::Result<Cluster> open_cluster(const core::Config& config) {
+  if (config.broker == "local") {
+    return Cluster{std::make_unique<cluster::LocalBroker>(), std::make_unique<cluster::LocalPresence>()};
+  }
+  return core::Error{core::ErrorCode::bad_request,
+                     "--broker must be local or redis://HOST:PORT (got \"" + config.broker + "\")"};
+}
+
+}  // namespace parley::app

@@ -1,0 +1,168 @@
+// `parley serve`: wires the layers together, serves until SIGTERM/SIGINT, then shuts down gracefully:
+// stop accepting, close every connection with 1001, drain (bounded), flush the store, exit 0.
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+
+#include "api/api.hpp"
+#include "app/commands.hpp"
+#include "app/demo.hpp"
+#include "app/open_backends.hpp"
+#include "auth/jwt.hpp"
+#include "chat/node.hpp"
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "net/server.hpp"
+#include "protocol/ws_frame.hpp"
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto drain_deadline = std::chrono::seconds(5);
+
+std::string default_node_id() {
+  char host[256] = {0};
+  ::gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+std::string random_secret() {
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 32; ++i) s += "0123456789abcdef"[rd() % 16];
+  return s;
+}
+
+bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+  try {
+    int p = std::stoi(listen.substr(colon + 1));
+    if (p < 0 || p > 65535) return false;
+    port = static_cast<uint16_t>(p);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+int fail(const std::string& line) {
+  std::fprintf(stderr, "parley: %s\n", line.c_str());
+  return 2;
+}
+
+// Waits, without blocking loop 0, until every connection is gone or the deadline passes; then `done`.
+void drain(asio::steady_timer& timer, std::chrono::steady_clock::time_point deadline, std::function<void()> done) {
+  if (core::metrics().connections.load() <= 0 || std::chrono::steady_clock::now() >= deadline) return done();
+  timer.expires_after(std::chrono::milliseconds(20));
+  timer.async_wait([&timer, deadline, done](boost::system::error_code) { drain(timer, deadline, done); });
+}
+
+}  // namespace
+
+int serve(const core::Config& input) {
+  core::Config config = input;
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (config.node_id.empty()) config.node_id = default_node_id();
+  if (config.jwt_secret.empty()) {
+    if (config.broker != "local") return fail("--jwt-secret is required with a cluster broker (all nodes share it)");
+    config.jwt_secret = random_secret();
+    spdlog::warn("no --jwt-secret given: using a random one, so tokens end when this process does");
+  }
+  std::string host;
+  uint16_t port = 0;
+  if (!split_listen(config.listen, host, port)) return fail("--listen must be HOST:PORT (got \"" + config.listen + "\")");
+
+  auto store = open_store(config.store);
+  if (!store) return fail(store.error().message);
+  auto cluster = open_cluster(config);
+  if (!cluster) return fail(cluster.error().message);
+
+  auto server = std::make_unique<net::Server>(config.threads);
+  asio::ip::tcp::endpoint endpoint;
+  try {
+    endpoint = server->listen(host, port);
+  } catch (const std::exception& e) {
+    return fail("cannot listen on " + config.listen + ": " + e.what());
+  }
+
+  chat::RateLimiter rate_limiter(config.limits.rate_limit, config.limits.rate_burst);
+  chat::Node node({.node_id = config.node_id,
+                   .limits = config.limits,
+                   .store = store->get(),
+                   .broker = cluster->broker.get(),
+                   .presence = cluster->presence.get(),
+                   .rate_limiter = &rate_limiter,
+                   .loops = server->executors()});
+  node.start();
+  cluster->broker->start();
+  cluster->broker->subscribe("all");
+
+  if (config.demo) {
+    if (auto made = create_demo_data(**store); !made) return fail("demo data: " + made.error().message);
+  }
+
+  api::StaticFiles web;
+  web.load(config.web_root);
+  if (web.size() == 0) spdlog::warn("no web client under {}: `/` explains how to build it", config.web_root);
+  asio::thread_pool workers(2);  // password hashing: CPU-heavy, never on a network loop
+
+  auto authenticate = [secret = config.jwt_secret](std::string_view token) -> core::Result<chat::Identity> {
+    auto claims = auth::verify_jwt(token, secret, core::now_ms() / 1000);
+    if (!claims) return claims.error();
+    return chat::Identity{claims->sub, claims->name, claims->exp};
+  };
+  api::Api api({.node = &node,
+                .store = store->get(),
+                .broker = cluster->broker.get(),
+                .workers = &workers,
+                .authenticate = authenticate,
+                .jwt_secret = config.jwt_secret,
+                .token_ttl_seconds = config.token_ttl_seconds,
+                .api_key = config.api_key,
+                .node_id = config.node_id,
+                .web = &web});
+  net::ConnectionContext context{.node = &node,
+                                 .http = [&api](net::HttpRequest&& r, net::Responder respond) {
+                                   api.handle(std::move(r), std::move(respond));
+                                 },
+                                 .authenticate = authenticate,
+                                 .limits = config.limits};
+
+  asio::signal_set signals(server->loop(0), SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(server->loop(0));
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", signal);
+    server->stop_accepting();
+    node.close_all(protocol::ws::close_code::going_away, "server shutting down");
+    drain(drain_timer, std::chrono::steady_clock::now() + drain_deadline, [&] { server->stop(); });
+  });
+  ::signal(SIGPIPE, SIG_IGN);
+
+  server->start(&context);
+  std::printf("parley listening on http://%s:%u\n", endpoint.address().to_string().c_str(), endpoint.port());
+  std::fflush(stdout);
+  spdlog::info("node {} serving with {} loops, store {}, broker {}", config.node_id, config.threads, config.store,
+               config.broker);
+
+  server->run_main();
+  server.reset();  // joins the other loops
+  workers.join();
+  cluster->broker->stop();
+  (*store)->flush();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,40 @@
+#pragma once
+// Delivery: one server push, encoded once per wire format and shared by every recipient on a loop.
+// Envelope: how a Delivery travels through the Broker between nodes (and through the local broker).
+// Thread safety: a Delivery is immutable once made; share it freely as DeliveryPtr.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::chat {
+
+struct Delivery {
+  std::string room;                 // room messages only: with seq, orders and de-duplicates per recipient
+  int64_t seq = 0;                  // 0: not a sequenced room message
+  int64_t exclude_user = 0;         // 0: none; else this user's connections skip it ("other users")
+  std::string exclude_connection;   // empty: none; else that one connection skips it (sender's own)
+  std::string native_ws_frame;      // {"event":E,"data":D} as a whole WebSocket text frame (header included)
+  std::string socketio_packet;      // 2["E",D] (Socket.IO EVENT; the transport adds Engine.IO framing)
+  std::string socketio_ws_frame;    // 42["E",D] as a whole WebSocket text frame
+};
+using DeliveryPtr = std::shared_ptr<const Delivery>;
+
+struct EnvelopeFields {
+  std::string_view event;
+  std::string_view data_json;
+  std::string_view room;
+  int64_t seq = 0;
+  int64_t exclude_user = 0;
+  std::string_view exclude_connection;
+};
+
+// The broker payload carrying these fields: a small line-based header, then the JSON data.
+std::string encode_envelope(const EnvelopeFields& fields);
+// The Delivery a payload describes, with both wire encodings made; empty for a malformed payload.
+std::optional<Delivery> decode_envelope(std::string_view payload);
+// A Delivery for one push made here (no broker): every encoding of {event, data}.
+DeliveryPtr make_delivery(std::string_view event, std::string_view data_json);
+
+}  // namespace parley::chat

@@ -1,0 +1,165 @@
+#include "chat/node.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "chat/delivery.hpp"
+#include "chat/on_loop.hpp"
+#include "chat/validation.hpp"
+#include "core/metrics.hpp"
+
+namespace parley::chat {
+
+namespace json = boost::json;
+using core::ErrorCode;
+
+namespace {
+std::string user_channel(int64_t user_id) { return "user:" + std::to_string(user_id); }
+const std::string all_channel = "all";
+}  // namespace
+
+Node::Node(NodeDeps deps) : deps_(std::move(deps)) {
+  for (size_t i = 0; i < deps_.loops.size(); ++i) hubs_.push_back(std::make_unique<Hub>());
+}
+
+void Node::start() {
+  deps_.broker->set_handler(
+      [this](std::string_view channel, std::string_view payload) { on_broker_message(channel, payload); });
+}
+
+std::string Node::next_connection_id() {
+  return deps_.node_id + ":" + std::to_string(next_connection_.fetch_add(1, std::memory_order_relaxed));
+}
+
+// Decodes once, then posts the same Delivery to each loop that has sessions in the channel.
+void Node::on_broker_message(std::string_view channel_view, std::string_view payload) {
+  core::metrics().broker_received.fetch_add(1, std::memory_order_relaxed);
+  auto decoded = decode_envelope(payload);
+  if (!decoded) {
+    spdlog::warn("dropping a malformed broker message on {}", channel_view);
+    return;
+  }
+  auto delivery = std::make_shared<const Delivery>(std::move(*decoded));
+  std::string channel(channel_view);
+  std::vector<size_t> targets;
+  {
+    std::lock_guard lock(channels_mutex_);
+    auto it = channels_.find(channel);
+    if (it == channels_.end()) return;
+    for (size_t i = 0; i < it->second.on_loop.size(); ++i)
+      if (it->second.on_loop[i]) targets.push_back(i);
+  }
+  for (size_t loop : targets) {
+    boost::asio::post(deps_.loops[loop], [this, loop, channel, delivery] {
+      hubs_[loop]->deliver(channel, delivery);
+    });
+  }
+}
+
+void Node::subscribe_local(Session& session, const std::string& channel) {
+  size_t loop = session.loop_index();
+  if (!hubs_[loop]->add(channel, &session)) return;
+  bool first = false;
+  {
+    std::lock_guard lock(channels_mutex_);
+    auto& use = channels_[channel];
+    if (use.on_loop.empty()) use.on_loop.resize(hubs_.size());
+    if (!use.on_loop[loop]) {
+      use.on_loop[loop] = true;
+      first = use.loops++ == 0;
+    }
+  }
+  if (first) deps_.broker->subscribe(channel);
+}
+
+void Node::unsubscribe_local(Session& session, const std::string& channel) {
+  size_t loop = session.loop_index();
+  if (!hubs_[loop]->remove(channel, &session)) return;
+  bool last = false;
+  {
+    std::lock_guard lock(channels_mutex_);
+    auto it = channels_.find(channel);
+    if (it == channels_.end()) return;
+    it->second.on_loop[loop] = false;
+    if (--it->second.loops == 0) {
+      channels_.erase(it);
+      last = true;
+    }
+  }
+  if (last) deps_.broker->unsubscribe(channel);
+}
+
+void Node::publish_envelope(const std::string& channel, const EnvelopeFields& fields) {
+  core::metrics().broker_published.fetch_add(1, std::memory_order_relaxed);
+  deps_.broker->publish(channel, encode_envelope(fields));
+}
+
+void Node::attach(const SessionPtr& session) {
+  sessions_.fetch_add(1, std::memory_order_relaxed);
+  subscribe_local(*session, user_channel(session->identity().user_id));
+  subscribe_local(*session, all_channel);
+  const auto& who = session->identity();
+  deps_.presence->join("", {who.user_id, who.username}, session->connection_id(), [](auto) {});
+}
+
+void Node::detach(const SessionPtr& session) {
+  sessions_.fetch_sub(1, std::memory_order_relaxed);
+  while (!session->rooms.empty()) leave_room(session, session->rooms.begin()->first, true);
+  unsubscribe_local(*session, user_channel(session->identity().user_id));
+  unsubscribe_local(*session, all_channel);
+  deps_.presence->leave("", session->identity().user_id, session->connection_id(), [](auto) {});
+}
+
+void Node::handle(const SessionPtr& s, protocol::Request req) {
+  core::metrics().messages_in.fetch_add(1, std::memory_order_relaxed);
+  const std::string& e = req.event;
+  if (e == "message:send") return send_message(s, req);
+  if (e == "message:private") return send_private(s, req, false);
+  if (e == "send_chat_message_to_participant") return send_private(s, req, true);
+  if (e == "room:join") return join_room(s, req);
+  if (e == "room:leave") {
+    auto room = room_field(req.data);
+    if (!room) return s->reply_error(req, room.error());
+    leave_room(s, *room, true);
+    return s->reply_ok(req, json::serialize(json::object{{"room", *room}}));
+  }
+  if (e == "typing:start" || e == "typing:stop") return typing(s, req, e == "typing:start");
+  if (e == "presence:list") return list_presence(s, req);
+  if (e == "rooms:list") return list_rooms(s, req);
+  if (e == "history") return read_history(s, req);
+  s->reply_error(req, {ErrorCode::bad_request, "unknown event: " + e});
+}
+
+core::Result<core::Unit> Node::publish(const json::value& to, std::string_view event, const json::value& data) {
+  if (!is_valid_event_name(event)) return core::Error{ErrorCode::bad_request, "event must be 1-64 printable characters"};
+  if (!to.is_object()) return core::Error{ErrorCode::bad_request, "to must be an object"};
+  const auto& target = to.as_object();
+  std::string channel;
+  if (auto* user = target.if_contains("user")) {
+    if (user->is_int64()) channel = user_channel(user->as_int64());
+    else if (user->is_uint64()) channel = user_channel(static_cast<int64_t>(user->as_uint64()));
+    else if (user->is_string()) channel = "user:" + std::string(user->as_string());
+    else return core::Error{ErrorCode::bad_request, "to.user must be a user id"};
+  } else if (auto* room = target.if_contains("room")) {
+    if (!room->is_string() || !is_valid_room_name(room->as_string()))
+      return core::Error{ErrorCode::bad_request, "to.room must be a room name"};
+    channel = "room:" + std::string(room->as_string());
+  } else if (auto* all = target.if_contains("all"); all && all->is_bool() && all->as_bool()) {
+    channel = all_channel;
+  } else {
+    return core::Error{ErrorCode::bad_request, "to must be {user}, {room} or {all:true}"};
+  }
+  std::string data_json = json::serialize(data);
+  publish_envelope(channel, {.event = event, .data_json = data_json});
+  return core::Unit{};
+}
+
+void Node::close_all(uint16_t code, std::string_view reason) {
+  for (size_t loop = 0; loop < hubs_.size(); ++loop) {
+    boost::asio::post(deps_.loops[loop], [this, loop, code, reason = std::string(reason)] {
+      for (auto& s : hubs_[loop]->sessions(all_channel)) s->close(code, reason);
+    });
+  }
+}
+
+}  // namespace parley::chat

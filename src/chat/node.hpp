@@ -1,0 +1,122 @@
+#pragma once
+// Node: the chat domain of one Parley process. It answers every client event of CONTRACT.md §3, keeps the
+// per-loop Hubs, and is the only place that talks to Store, Broker and Presence for real-time traffic.
+//
+// Life of a room message: handle(message:send) on the sender's loop -> validate, rate limit ->
+// Store::append_message (store thread; committed) -> Broker::publish("room:<r>", envelope) from the store
+// callback, so a room is published in seq order -> on_broker_message decodes the envelope once into a
+// Delivery (both wire encodings) -> posted to every loop that has members -> Hub::deliver pushes the same
+// buffer to each local member -> the sender's reply {id, seq, ts} is posted to its loop.
+//
+// Thread safety: handle/attach/detach are called on the session's own loop. publish() and the HTTP helpers
+// may be called from any thread. Channel reference counts are guarded by one mutex (joins are rare).
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json.hpp>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "chat/hub.hpp"
+#include "chat/rate_limiter.hpp"
+#include "chat/session.hpp"
+#include "cluster/broker.hpp"
+#include "cluster/presence.hpp"
+#include "core/config.hpp"
+#include "protocol/native.hpp"
+#include "store/store.hpp"
+
+namespace parley::chat {
+
+struct NodeDeps {
+  std::string node_id;
+  core::Limits limits;
+  store::Store* store = nullptr;
+  cluster::Broker* broker = nullptr;
+  cluster::Presence* presence = nullptr;
+  RateLimiter* rate_limiter = nullptr;
+  std::vector<boost::asio::any_io_executor> loops;  // one per event loop; index = Session::loop_index()
+};
+
+struct RoomSummary {
+  std::string name;
+  int64_t members = 0;
+};
+
+class Node {
+ public:
+  explicit Node(NodeDeps deps);
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Installs the broker handler and subscribes the "all" channel. Call once, before serving.
+  void start();
+
+  // A new cluster-unique connection id ("<node>:<n>").
+  std::string next_connection_id();
+  // Registers an authenticated, open session (on its loop): user channel, presence.
+  void attach(const SessionPtr& session);
+  // Unregisters a closed session (on its loop): leaves its rooms (user:left), presence, channels.
+  void detach(const SessionPtr& session);
+  // Answers one client request (on the session's loop).
+  void handle(const SessionPtr& session, protocol::Request request);
+
+  // Server-side emit (§5): to = {"user":ID} | {"room":NAME} | {"all":true}.
+  core::Result<core::Unit> publish(const boost::json::value& to, std::string_view event,
+                                   const boost::json::value& data);
+  // Every known room with its cluster-wide member count; `done` runs on a store/presence thread.
+  void room_summaries(std::function<void(core::Result<std::vector<RoomSummary>>)> done);
+  // History of a room as the {messages:[...]} JSON; `done` runs on a store thread.
+  void history(const std::string& room, std::optional<int64_t> before, int limit,
+               std::function<void(core::Result<std::string>)> done);
+  // Closes every session on every loop with `code` (shutdown: 1001).
+  void close_all(uint16_t code, std::string_view reason);
+  // Open sessions on this node.
+  int64_t session_count() const { return sessions_.load(std::memory_order_relaxed); }
+
+ private:
+  void on_broker_message(std::string_view channel, std::string_view payload);
+  void subscribe_local(Session& session, const std::string& channel);
+  void unsubscribe_local(Session& session, const std::string& channel);
+  void publish_envelope(const std::string& channel, const struct EnvelopeFields& fields);
+
+  void join_room(const SessionPtr& s, const protocol::Request& req);
+  void finish_join(const SessionPtr& s, const protocol::Request& req, const std::string& room,
+                   std::optional<int64_t> since, int64_t last_seq);
+  void replay_page(const SessionPtr& s, const std::string& room, int64_t after, int64_t last_seq,
+                   std::function<void()> done);
+  // Takes the room by value: callers pass keys of the map it erases from.
+  void push_replay(const SessionPtr& s, const std::string& room,
+                   std::shared_ptr<std::vector<store::StoredMessage>> messages, size_t from, int64_t last_seq,
+                   std::function<void()> done);
+  void leave_room(const SessionPtr& s, std::string room, bool announce);
+  void send_message(const SessionPtr& s, const protocol::Request& req);
+  void send_private(const SessionPtr& s, const protocol::Request& req, bool alias);
+  void deliver_private(const SessionPtr& s, const protocol::Request& req, const store::User& to,
+                       std::string text, std::string client_msg_id);
+  void typing(const SessionPtr& s, const protocol::Request& req, bool start);
+  void list_presence(const SessionPtr& s, const protocol::Request& req);
+  void list_rooms(const SessionPtr& s, const protocol::Request& req);
+  void read_history(const SessionPtr& s, const protocol::Request& req);
+  bool take_rate_token(const SessionPtr& s, const protocol::Request& req);
+  void announce_membership(const std::string& room, const Identity& who, bool joined);
+
+  NodeDeps deps_;
+  std::vector<std::unique_ptr<Hub>> hubs_;  // one per loop
+  std::mutex channels_mutex_;
+  // channel -> number of loops with at least one local session in it; loops bitmask for fan-out
+  struct ChannelUse {
+    int loops = 0;
+    std::vector<bool> on_loop;
+  };
+  std::unordered_map<std::string, ChannelUse> channels_;
+  std::atomic<uint64_t> next_connection_{1};
+  std::atomic<uint64_t> next_message_{1};
+  std::atomic<int64_t> sessions_{0};
+};
+
+
+}  // namespace parley::chat

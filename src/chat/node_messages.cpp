@@ -1,0 +1,147 @@
+// Node: messages (CONTRACT.md §3: message:send, message:private and its alias, history).
+#include <fmt/format.h>
+
+#include "chat/delivery.hpp"
+#include "chat/message_json.hpp"
+#include "chat/node.hpp"
+#include "chat/on_loop.hpp"
+#include "chat/validation.hpp"
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+
+namespace parley::chat {
+
+namespace json = boost::json;
+using core::ErrorCode;
+
+namespace {
+constexpr size_t max_client_msg_id_bytes = 128;
+}
+
+// Checked last, after every other validation, so a refused message costs no token.
+bool Node::take_rate_token(const SessionPtr& s, const protocol::Request& req) {
+  if (deps_.rate_limiter->try_acquire(s->identity().user_id, core::monotonic_seconds())) return true;
+  core::metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
+  s->reply_error(req, {ErrorCode::rate_limited, "too many messages; slow down"});
+  return false;
+}
+
+void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
+  auto room = room_field(req.data);
+  if (!room) return s->reply_error(req, room.error());
+  auto text = text_field(req.data, "text", deps_.limits.max_text_chars);
+  if (!text) return s->reply_error(req, text.error());
+  auto client_msg_id = optional_string_field(req.data, "clientMsgId", max_client_msg_id_bytes);
+  if (!client_msg_id) return s->reply_error(req, client_msg_id.error());
+  if (!s->rooms.contains(*room)) return s->reply_error(req, {ErrorCode::forbidden, "join the room first"});
+  if (!take_rate_token(s, req)) return;
+
+  store::NewMessage m;
+  m.ts = core::now_ms();
+  m.id = fmt::format("{}-{:x}-{:x}", deps_.node_id, m.ts, next_message_.fetch_add(1, std::memory_order_relaxed));
+  m.room = std::move(*room);
+  m.from_id = s->identity().user_id;
+  m.from_name = s->identity().username;
+  m.text = std::move(*text);
+  m.client_msg_id = std::move(*client_msg_id);
+  double started = core::monotonic_seconds();
+  // The callback runs on the store thread in seq order per room: publishing here keeps the room ordered.
+  deps_.store->append_message(std::move(m), [this, s, req, started](core::Result<store::StoredMessage> stored) {
+    core::metrics().store_latency.observe(core::monotonic_seconds() - started);
+    if (!stored) {
+      return on_loop(s, [s, req, error = stored.error()] {
+        s->reply_error(req, {ErrorCode::unavailable, "the message was not stored: " + error.message});
+      });
+    }
+    core::metrics().messages_stored.fetch_add(1, std::memory_order_relaxed);
+    std::string data = json::serialize(message_json(*stored));
+    publish_envelope("room:" + stored->room,
+                     {.event = "message:received", .data_json = data, .room = stored->room, .seq = stored->seq});
+    std::string reply = json::serialize(json::object{{"id", stored->id}, {"seq", stored->seq}, {"ts", stored->ts}});
+    on_loop(s, [s, req, reply = std::move(reply)] { s->reply_ok(req, reply); });
+  });
+}
+
+// message:private {to | toUsername, text, clientMsgId?}; alias send_chat_message_to_participant
+// {participantId, message}.
+void Node::send_private(const SessionPtr& s, const protocol::Request& req, bool alias) {
+  auto text = text_field(req.data, alias ? "message" : "text", deps_.limits.max_text_chars);
+  if (!text) return s->reply_error(req, text.error());
+  auto client_msg_id = optional_string_field(req.data, "clientMsgId", max_client_msg_id_bytes);
+  if (!client_msg_id) return s->reply_error(req, client_msg_id.error());
+  const json::object& data = req.data.as_object();  // text_field succeeded, so data is an object
+  const json::value* to = data.if_contains(alias ? "participantId" : "to");
+  const json::value* to_name = alias ? nullptr : data.if_contains("toUsername");
+
+  auto found = [this, s, req, text = *text, cmid = *client_msg_id](core::Result<store::User> user) {
+    on_loop(s, [this, s, req, text, cmid, user = std::move(user)] {
+      if (!user) return s->reply_error(req, {ErrorCode::not_found, "no such user"});
+      if (!take_rate_token(s, req)) return;
+      deliver_private(s, req, *user, text, cmid);
+    });
+  };
+  if (to && !to->is_null()) {
+    int64_t id = 0;
+    if (to->is_int64()) id = to->as_int64();
+    else if (to->is_uint64()) id = static_cast<int64_t>(to->as_uint64());
+    else if (to->is_string()) {
+      try { id = std::stoll(std::string(to->as_string())); } catch (...) { id = 0; }
+    }
+    if (id <= 0) return s->reply_error(req, {ErrorCode::bad_request, "to must be a user id"});
+    return deps_.store->find_user_by_id(id, found);
+  }
+  if (to_name && to_name->is_string()) {
+    return deps_.store->find_user(std::string(to_name->as_string()),
+                                  [found](core::Result<store::UserCredentials> c) {
+                                    if (!c) return found(c.error());
+                                    found(c->user);
+                                  });
+  }
+  s->reply_error(req, {ErrorCode::bad_request, alias ? "participantId is required" : "to or toUsername is required"});
+}
+
+void Node::deliver_private(const SessionPtr& s, const protocol::Request& req, const store::User& to,
+                           std::string text, std::string client_msg_id) {
+  const auto& from = s->identity();
+  int64_t ts = core::now_ms();
+  std::string id = fmt::format("{}-{:x}-{:x}", deps_.node_id, ts, next_message_.fetch_add(1, std::memory_order_relaxed));
+  json::object body{{"id", id},
+                    {"from", json::object{{"id", from.user_id}, {"username", from.username}}},
+                    {"to", to.id},
+                    {"text", std::move(text)},
+                    {"ts", ts}};
+  if (!client_msg_id.empty()) body["clientMsgId"] = client_msg_id;
+  std::string data = json::serialize(body);
+  EnvelopeFields fields{.event = "message:private:received", .data_json = data,
+                        .exclude_connection = s->connection_id()};
+  publish_envelope("user:" + std::to_string(to.id), fields);
+  if (to.id != from.user_id) publish_envelope("user:" + std::to_string(from.user_id), fields);
+  s->reply_ok(req, json::serialize(json::object{{"id", id}, {"ts", ts}}));
+}
+
+void Node::history(const std::string& room, std::optional<int64_t> before, int limit,
+                   std::function<void(core::Result<std::string>)> done) {
+  deps_.store->messages_before(room, before, limit,
+                               [done](core::Result<std::vector<store::StoredMessage>> messages) {
+                                 if (!messages) return done(messages.error());
+                                 done(messages_json(*messages));
+                               });
+}
+
+void Node::read_history(const SessionPtr& s, const protocol::Request& req) {
+  auto room = room_field(req.data);
+  if (!room) return s->reply_error(req, room.error());
+  auto before = optional_int_field(req.data, "before");
+  if (!before) return s->reply_error(req, before.error());
+  auto limit = optional_int_field(req.data, "limit");
+  if (!limit) return s->reply_error(req, limit.error());
+  int n = static_cast<int>(std::clamp<int64_t>(limit->value_or(50), 1, 100));
+  history(*room, *before, n, [s, req](core::Result<std::string> json) {
+    on_loop(s, [s, req, json = std::move(json)] {
+      if (!json) return s->reply_error(req, {ErrorCode::unavailable, json.error().message});
+      s->reply_ok(req, *json);
+    });
+  });
+}
+
+}  // namespace parley::chat

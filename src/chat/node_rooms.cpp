@@ -1,0 +1,185 @@
+// Node: room membership, presence and typing (CONTRACT.md §3: room:join, room:leave, rooms:list,
+// presence:list, typing:*; pushes user:joined / user:left).
+#include <spdlog/spdlog.h>
+
+#include "chat/delivery.hpp"
+#include "chat/message_json.hpp"
+#include "chat/node.hpp"
+#include "chat/on_loop.hpp"
+#include "chat/validation.hpp"
+#include "core/clock.hpp"
+
+namespace parley::chat {
+
+namespace json = boost::json;
+using core::ErrorCode;
+
+namespace {
+std::string room_channel(const std::string& room) { return "room:" + room; }
+constexpr int replay_page_size = 500;
+}  // namespace
+
+void Node::announce_membership(const std::string& room, const Identity& who, bool joined) {
+  std::string data = json::serialize(json::object{
+      {"room", room}, {"userId", who.user_id}, {"username", who.username}, {"ts", core::now_ms()}});
+  publish_envelope(room_channel(room), {.event = joined ? "user:joined" : "user:left",
+                                        .data_json = data,
+                                        .exclude_user = who.user_id});
+}
+
+// Joins at once (live messages are held from here on), then reads lastSeq and, with `since`, replays what
+// was missed before releasing the held live messages: every message once, in seq order, no gap.
+void Node::join_room(const SessionPtr& s, const protocol::Request& req) {
+  auto room = room_field(req.data);
+  if (!room) return s->reply_error(req, room.error());
+  auto since = optional_int_field(req.data, "since");
+  if (!since) return s->reply_error(req, since.error());
+
+  auto [it, fresh] = s->rooms.try_emplace(*room);
+  it->second.replaying = true;
+  if (fresh) {
+    subscribe_local(*s, room_channel(*room));
+    const auto& who = s->identity();
+    deps_.presence->join(*room, {who.user_id, who.username}, s->connection_id(),
+                         [this, room = *room, who](core::Result<bool> first) {
+                           if (first.ok() && *first) announce_membership(room, who, true);
+                         });
+  }
+  deps_.store->ensure_room(*room, [this, s, req, room = *room, since = *since](core::Result<int64_t> last) {
+    on_loop(s, [this, s, req, room, since, last = std::move(last)] {
+      if (!last) {
+        leave_room(s, room, true);
+        return s->reply_error(req, {ErrorCode::unavailable, "the store did not answer: " + last.error().message});
+      }
+      finish_join(s, req, room, since, *last);
+    });
+  });
+}
+
+void Node::finish_join(const SessionPtr& s, const protocol::Request& req, const std::string& room,
+                       std::optional<int64_t> since, int64_t last_seq) {
+  auto it = s->rooms.find(room);
+  if (it == s->rooms.end()) return;  // left meanwhile
+  deps_.presence->counts({room}, [this, s, req, room, last_seq](core::Result<std::vector<int64_t>> counts) {
+    int64_t members = counts.ok() && !counts->empty() ? counts->front() : 0;
+    on_loop(s, [s, req, room, last_seq, members] {
+      s->reply_ok(req, json::serialize(json::object{{"room", room}, {"members", members}, {"lastSeq", last_seq}}));
+    });
+  });
+  auto release = [s, room] {
+    auto it = s->rooms.find(room);
+    if (it == s->rooms.end()) return;
+    auto& state = it->second;
+    state.replaying = false;
+    auto held = std::move(state.held);
+    state.held.clear();
+    for (auto& d : held) push_room_message(*s, d);
+  };
+  // Without `since`, everything published after the join began is live and is pushed, so a client that
+  // joins and then sends at once sees its own message (lastSeq may already count it).
+  if (!since) return release();
+  it->second.last_seq = *since;
+  replay_page(s, room, *since, last_seq, release);
+}
+
+// Pushes stored messages with seq in (after, last_seq], one page at a time, then calls done.
+void Node::replay_page(const SessionPtr& s, const std::string& room, int64_t after, int64_t last_seq,
+                       std::function<void()> done) {
+  if (after >= last_seq) return done();
+  deps_.store->messages_after(
+      room, after, replay_page_size,
+      [this, s, room, last_seq, done](core::Result<std::vector<store::StoredMessage>> page) mutable {
+        on_loop(s, [this, s, room, last_seq, done, page = std::move(page)]() mutable {
+          if (!page || page->empty()) return done();
+          auto messages = std::make_shared<std::vector<store::StoredMessage>>(std::move(*page));
+          push_replay(s, room, messages, 0, last_seq, std::move(done));
+        });
+      });
+}
+
+// Pushes messages[from..] while the connection's queue has room; waits for it to drain when it has not, so
+// a long replay never trips the slow-reader limit. Then reads the next page.
+void Node::push_replay(const SessionPtr& s, const std::string& room,
+                       std::shared_ptr<std::vector<store::StoredMessage>> messages, size_t from, int64_t last_seq,
+                       std::function<void()> done) {
+  auto it = s->rooms.find(room);
+  if (it == s->rooms.end()) return;
+  const size_t pace = deps_.limits.send_queue_bytes / 2;
+  for (size_t i = from; i < messages->size(); ++i) {
+    if (s->queued_bytes() > pace) {
+      return s->when_drained(pace / 2, [this, s, room, messages, i, last_seq, done]() mutable {
+        push_replay(s, room, messages, i, last_seq, std::move(done));
+      });
+    }
+    const auto& m = (*messages)[i];
+    if (m.seq <= it->second.last_seq) continue;
+    it->second.last_seq = m.seq;
+    s->push(make_delivery("message:received", json::serialize(message_json(m))));
+  }
+  if (messages->size() < static_cast<size_t>(replay_page_size)) return done();
+  replay_page(s, room, messages->back().seq, last_seq, std::move(done));
+}
+
+void Node::leave_room(const SessionPtr& s, std::string room, bool announce) {
+  auto it = s->rooms.find(room);
+  if (it == s->rooms.end()) return;
+  s->rooms.erase(it);
+  unsubscribe_local(*s, room_channel(room));
+  const Identity who = s->identity();
+  deps_.presence->leave(room, who.user_id, s->connection_id(), [this, room, who, announce](core::Result<bool> last) {
+    if (announce && last.ok() && *last) announce_membership(room, who, false);
+  });
+}
+
+void Node::typing(const SessionPtr& s, const protocol::Request& req, bool start) {
+  auto room = room_field(req.data);
+  if (!room) return s->reply_error(req, room.error());
+  if (!s->rooms.contains(*room)) return s->reply_error(req, {ErrorCode::forbidden, "join the room first"});
+  std::string data = json::serialize(json::object{{"room", *room}, {"userId", s->identity().user_id}});
+  publish_envelope(room_channel(*room), {.event = start ? "typing:user:start" : "typing:user:stop",
+                                         .data_json = data,
+                                         .exclude_user = s->identity().user_id});
+  s->reply_ok(req, "{}");
+}
+
+void Node::list_presence(const SessionPtr& s, const protocol::Request& req) {
+  std::string scope;
+  if (req.data.is_object() && req.data.as_object().contains("room")) {
+    auto room = room_field(req.data);
+    if (!room) return s->reply_error(req, room.error());
+    scope = *room;
+  }
+  deps_.presence->members(scope, [s, req](core::Result<std::vector<cluster::Member>> members) {
+    on_loop(s, [s, req, members = std::move(members)] {
+      if (!members) return s->reply_error(req, {ErrorCode::unavailable, members.error().message});
+      json::array list;
+      for (auto& m : *members) list.push_back(json::object{{"userId", m.user_id}, {"username", m.username}});
+      s->reply_ok(req, json::serialize(list));
+    });
+  });
+}
+
+void Node::room_summaries(std::function<void(core::Result<std::vector<RoomSummary>>)> done) {
+  deps_.store->list_rooms([this, done](core::Result<std::vector<std::string>> rooms) {
+    if (!rooms) return done(rooms.error());
+    deps_.presence->counts(*rooms, [rooms, done](core::Result<std::vector<int64_t>> counts) {
+      if (!counts) return done(counts.error());
+      std::vector<RoomSummary> out;
+      for (size_t i = 0; i < rooms->size(); ++i) out.push_back({(*rooms)[i], (*counts)[i]});
+      done(std::move(out));
+    });
+  });
+}
+
+void Node::list_rooms(const SessionPtr& s, const protocol::Request& req) {
+  room_summaries([s, req](core::Result<std::vector<RoomSummary>> rooms) {
+    on_loop(s, [s, req, rooms = std::move(rooms)] {
+      if (!rooms) return s->reply_error(req, {ErrorCode::unavailable, rooms.error().message});
+      json::array list;
+      for (auto& r : *rooms) list.push_back(json::object{{"name", r.name}, {"members", r.members}});
+      s->reply_ok(req, json::serialize(list));
+    });
+  });
+}
+
+}  // namespace parley::chat

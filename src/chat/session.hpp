@@ -1,0 +1,76 @@
+#pragma once
+// Session: one authenticated real-time connection as the chat domain sees it, whatever its wire protocol
+// (native WebSocket, Engine.IO/Socket.IO). The transport implements the virtual functions; the chat layer
+// owns `rooms`.
+// Thread safety: a Session lives on one event loop for life; every member is used on that loop only.
+#include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chat/delivery.hpp"
+#include "core/error.hpp"
+#include "protocol/native.hpp"
+
+namespace parley::chat {
+
+struct Identity {
+  int64_t user_id = 0;
+  std::string username;
+  int64_t expires_at = 0;  // seconds since the epoch (token exp)
+};
+
+// A connection's membership of one room.
+struct RoomState {
+  int64_t last_seq = 0;              // highest seq pushed to this connection
+  bool replaying = false;            // a join is reading the store: live messages wait in `held`
+  std::vector<DeliveryPtr> held;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::any_io_executor executor, size_t loop_index, std::string connection_id, Identity identity)
+      : executor_(std::move(executor)),
+        loop_index_(loop_index),
+        connection_id_(std::move(connection_id)),
+        identity_(std::move(identity)) {}
+  virtual ~Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const Identity& identity() const { return identity_; }
+  const std::string& connection_id() const { return connection_id_; }
+  size_t loop_index() const { return loop_index_; }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
+
+  // Queues one push. Never blocks and never closes synchronously: a full queue schedules a close.
+  virtual void push(const DeliveryPtr& delivery) = 0;
+  // Answers a request: a reply when it asked for one (native id / Socket.IO ack). Success without an id is
+  // silent; an error without an id becomes an `error` push.
+  virtual void reply_ok(const protocol::Request& request, std::string_view data_json) = 0;
+  virtual void reply_error(const protocol::Request& request, const core::Error& error) = 0;
+  // Closes the connection with a WebSocket close code (the transport maps it for other protocols).
+  virtual void close(uint16_t code, std::string_view reason) = 0;
+  virtual bool is_open() const = 0;
+  // Bytes waiting in the outbound queue (a replay paces itself on this so it never trips the limit).
+  virtual size_t queued_bytes() const = 0;
+  // Runs `fn` on this loop once the outbound queue has drained to `threshold` bytes or fewer (at once if it
+  // already has); never runs it if the connection closes first. One waiter at a time.
+  virtual void when_drained(size_t threshold, std::function<void()> fn) = 0;
+
+  std::map<std::string, RoomState, std::less<>> rooms;
+
+ private:
+  boost::asio::any_io_executor executor_;
+  size_t loop_index_;
+  std::string connection_id_;
+  Identity identity_;
+};
+
+using SessionPtr = std::shared_ptr<Session>;
+
+}  // namespace parley::chat

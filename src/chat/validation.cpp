@@ -1,0 +1,79 @@
+#include "chat/validation.hpp"
+
+#include <algorithm>
+
+#include "core/utf8.hpp"
+
+namespace parley::chat {
+
+namespace json = boost::json;
+using core::ErrorCode;
+
+namespace {
+bool all_of_chars(std::string_view s, bool (*ok)(char)) { return std::all_of(s.begin(), s.end(), ok); }
+const json::value* field(const json::value& data, std::string_view key) {
+  if (!data.is_object()) return nullptr;
+  return data.as_object().if_contains(key);
+}
+}  // namespace
+
+bool is_valid_room_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && all_of_chars(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+  });
+}
+
+bool is_valid_username(std::string_view name) {
+  return name.size() >= 3 && name.size() <= 32 && all_of_chars(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
+}
+
+bool is_valid_event_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && all_of_chars(name, [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+core::Result<std::string> room_field(const json::value& data, std::string_view key) {
+  auto* v = field(data, key);
+  if (!v || !v->is_string()) return core::Error{ErrorCode::bad_request, std::string(key) + " must be a string"};
+  std::string_view name = v->as_string();
+  if (!is_valid_room_name(name))
+    return core::Error{ErrorCode::bad_request, "room names are 1-64 of [A-Za-z0-9_.-]"};
+  return std::string(name);
+}
+
+core::Result<std::string> text_field(const json::value& data, std::string_view key, size_t max_chars) {
+  auto* v = field(data, key);
+  if (!v || !v->is_string()) return core::Error{ErrorCode::bad_request, std::string(key) + " must be a string"};
+  std::string_view text = v->as_string();
+  auto chars = core::utf8_code_points(text);
+  if (!chars) return core::Error{ErrorCode::bad_request, std::string(key) + " is not valid UTF-8"};
+  if (*chars == 0) return core::Error{ErrorCode::bad_request, std::string(key) + " is empty"};
+  if (*chars > max_chars)
+    return core::Error{ErrorCode::too_large,
+                       std::string(key) + " is longer than " + std::to_string(max_chars) + " characters"};
+  return std::string(text);
+}
+
+core::Result<std::string> optional_string_field(const json::value& data, std::string_view key, size_t max_bytes) {
+  auto* v = field(data, key);
+  if (!v || v->is_null()) return std::string();
+  if (!v->is_string()) return core::Error{ErrorCode::bad_request, std::string(key) + " must be a string"};
+  if (v->as_string().size() > max_bytes)
+    return core::Error{ErrorCode::too_large, std::string(key) + " is too long"};
+  return std::string(v->as_string());
+}
+
+core::Result<std::optional<int64_t>> optional_int_field(const json::value& data, std::string_view key) {
+  auto* v = field(data, key);
+  if (!v || v->is_null()) return std::optional<int64_t>();
+  if (v->is_int64() && v->as_int64() >= 0) return std::optional<int64_t>(v->as_int64());
+  if (v->is_uint64() && v->as_uint64() <= INT64_MAX) return std::optional<int64_t>(int64_t(v->as_uint64()));
+  if (v->is_double() && v->as_double() >= 0 && v->as_double() < 9e15 &&
+      v->as_double() == static_cast<double>(static_cast<int64_t>(v->as_double())))
+    return std::optional<int64_t>(static_cast<int64_t>(v->as_double()));
+  return core::Error{ErrorCode::bad_request, std::string(key) + " must be a non-negative integer"};
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,30 @@
+#pragma once
+// Checks of client-supplied names and texts against the contract's limits (CONTRACT.md §4).
+// Thread safety: stateless functions.
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace parley::chat {
+
+// Room names: 1-64 of [A-Za-z0-9_.-].
+bool is_valid_room_name(std::string_view name);
+// Usernames: 3-32 of [a-z0-9_.-].
+bool is_valid_username(std::string_view name);
+// Event names of server-side emit: 1-64 printable ASCII characters.
+bool is_valid_event_name(std::string_view name);
+
+// Reads data[key] as a room name; bad_request when missing or invalid.
+core::Result<std::string> room_field(const boost::json::value& data, std::string_view key = "room");
+// Reads data[key] as a message text of 1..max_chars code points; bad_request / too_large.
+core::Result<std::string> text_field(const boost::json::value& data, std::string_view key, size_t max_chars);
+// Reads an optional string field of at most max_bytes; bad_request when present with another type.
+core::Result<std::string> optional_string_field(const boost::json::value& data, std::string_view key,
+                                                size_t max_bytes);
+// Reads an optional non-negative integer field; bad_request when present and not such a number.
+core::Result<std::optional<int64_t>> optional_int_field(const boost::json::value& data, std::string_view key);
+
+}  // namespace parley::chat

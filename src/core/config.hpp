@@ -1,0 +1,34 @@
+#pragma once
+// Settings of one `parley serve` process: every field is a flag and an environment variable (app/cli.cpp).
+// Thread safety: immutable after start-up; read freely from any thread.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace parley::core {
+
+struct Limits {
+  size_t max_frame_bytes = 65536;     // a larger WebSocket frame/message closes the connection with 1009
+  size_t max_text_chars = 4000;       // code points of `text`; more is answered too_large
+  double rate_limit = 10;             // message:send + message:private per second per user; 0 = off
+  double rate_burst = 20;
+  size_t send_queue_bytes = 1 << 20;  // outbound bytes queued per connection before it is cut off (4008)
+  size_t max_http_body_bytes = 1 << 20;
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string store = "sqlite:./parley.db";
+  std::string broker = "local";
+  std::string node_id;           // default: host name + pid
+  std::string jwt_secret;        // default (single node only): random per start
+  int64_t token_ttl_seconds = 24 * 3600;
+  std::string api_key;           // empty: /api/publish refuses every call
+  unsigned threads = 0;          // 0: every core
+  bool demo = false;
+  std::string web_root = "./web/dist";
+  std::string log_level = "info";
+  Limits limits;
+};
+
+}  // namespace parley::core

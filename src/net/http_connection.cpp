@@ -1,0 +1,115 @@
+#include "net/http_connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "core/metrics.hpp"
+#include "net/request_token.hpp"
+#include "net/ws_connection.hpp"
+#include "protocol/ws_handshake.hpp"
+
+namespace parley::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using core::ErrorCode;
+
+namespace {
+constexpr auto idle_timeout = std::chrono::seconds(75);
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+HttpConnection::HttpConnection(asio::ip::tcp::socket socket, size_t loop_index, ConnectionContext& context)
+    : stream_(std::move(socket)), loop_index_(loop_index), context_(context) {}
+
+void HttpConnection::start() {
+  asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->run(); }, asio::detached);
+}
+
+asio::awaitable<HttpResponse> HttpConnection::call_handler(HttpRequest request) {
+  auto ex = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(HttpResponse)>(
+      [this, ex](auto handler, HttpRequest req) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        context_.http(std::move(req), [shared, ex](HttpResponse res) {
+          asio::post(ex, [shared, res = std::move(res)]() mutable { (*shared)(std::move(res)); });
+        });
+      },
+      asio::use_awaitable, std::move(request));
+}
+
+asio::awaitable<void> HttpConnection::run() {
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(context_.limits.max_http_body_bytes);
+    stream_.expires_after(idle_timeout);
+    auto [ec, n] = co_await http::async_read(stream_, buffer, parser, use_tuple);
+    if (ec == http::error::body_limit) {
+      auto res = error_response({ErrorCode::too_large, "the request body is too large"});
+      res.keep_alive(false);
+      co_await http::async_write(stream_, res, use_tuple);
+      break;
+    }
+    if (ec) break;
+    core::metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
+    HttpRequest request = parser.release();
+    std::string_view path = target_path(request.target());
+    if (beast::websocket::is_upgrade(request) && (path == "/ws" || path == "/entrypoint")) {
+      co_await upgrade_native(std::move(request), buffer);
+      co_return;
+    }
+    bool keep_alive = request.keep_alive();
+    unsigned version = request.version();
+    HttpResponse res = co_await call_handler(std::move(request));
+    res.version(version);
+    res.keep_alive(keep_alive);
+    stream_.expires_after(idle_timeout);
+    auto [wec, wn] = co_await http::async_write(stream_, res, use_tuple);
+    if (wec || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+asio::awaitable<void> HttpConnection::upgrade_native(HttpRequest request, beast::flat_buffer& buffer) {
+  auto key = request[http::field::sec_websocket_key];
+  auto token = find_request_token(request);
+  core::Result<chat::Identity> identity{ErrorCode::unauthorized, "a token is required"};
+  if (request[http::field::sec_websocket_version] != "13" || !protocol::ws::is_valid_key(key))
+    identity = core::Error{ErrorCode::bad_request, "a WebSocket upgrade needs version 13 and a valid key"};
+  else if (token)
+    identity = context_.authenticate(token->token);
+  if (!identity) {
+    auto refusal = error_response(identity.error(), request.version());
+    refusal.keep_alive(false);
+    co_await http::async_write(stream_, refusal, use_tuple);
+    stream_.close();
+    co_return;
+  }
+
+  http::response<http::empty_body> res{http::status::switching_protocols, request.version()};
+  res.set(http::field::upgrade, "websocket");
+  res.set(http::field::connection, "Upgrade");
+  res.set(http::field::sec_websocket_accept, protocol::ws::accept_key(key));
+  if (token->from_subprotocol) res.set(http::field::sec_websocket_protocol, token->token);
+  stream_.expires_never();
+  auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
+  if (ec) co_return;
+
+  auto data = buffer.data();
+  std::string initial(static_cast<const char*>(data.data()), data.size());
+  auto connection = std::make_shared<WsConnection>(stream_.release_socket(), loop_index_, *context_.node,
+                                                   std::move(*identity), context_.limits);
+  connection->start(std::move(initial));
+}
+
+}  // namespace parley::net

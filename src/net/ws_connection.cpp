@@ -1,0 +1,227 @@
+#include "net/ws_connection.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+
+namespace parley::net {
+
+namespace asio = boost::asio;
+namespace ws = protocol::ws;
+
+namespace {
+constexpr size_t read_chunk = 4096;
+constexpr auto close_grace = std::chrono::seconds(2);
+const std::string& native_frame_of(const chat::Delivery& d) { return d.native_ws_frame; }
+}  // namespace
+
+WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, chat::Node& node, chat::Identity identity,
+                           const core::Limits& limits)
+    : chat::Session(socket.get_executor(), loop_index, node.next_connection_id(), std::move(identity)),
+      socket_(std::move(socket)),
+      node_(node),
+      limits_(limits),
+      parser_(limits.max_frame_bytes),
+      queue_(&native_frame_of),
+      expiry_timer_(socket_.get_executor()),
+      close_timer_(socket_.get_executor()) {
+  core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
+  core::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
+}
+
+WsConnection::~WsConnection() { core::metrics().connections.fetch_sub(1, std::memory_order_relaxed); }
+
+void WsConnection::start(std::string initial) {
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  attached_ = true;
+  node_.attach(std::static_pointer_cast<WsConnection>(shared_from_this()));
+  // Close with 4001 when the token expires.
+  int64_t left_ms = identity().expires_at * 1000 - core::now_ms();
+  expiry_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(left_ms, 0)));
+  expiry_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+    if (!ec) close(ws::close_code::token_expired, "token expired");
+  });
+  if (!initial.empty()) on_bytes(reinterpret_cast<const uint8_t*>(initial.data()), initial.size());
+  read();
+}
+
+void WsConnection::read() {
+  if (finished_) return;
+  if (!read_buffer_) read_buffer_ = std::make_unique<uint8_t[]>(read_chunk);
+  socket_.async_read_some(asio::buffer(read_buffer_.get(), read_chunk),
+                          [self = shared_from_this(), this](boost::system::error_code ec, size_t n) {
+                            if (ec) {
+                              log_state("read ended");
+                              return finish();
+                            }
+                            on_bytes(read_buffer_.get(), n);
+                            read();
+                          });
+}
+
+void WsConnection::on_bytes(const uint8_t* data, size_t size) {
+  ws::Message message;
+  while (size > 0 && !finished_) {
+    auto outcome = parser_.parse(data, size, message);
+    data += outcome.consumed;
+    size -= outcome.consumed;
+    if (outcome.status == ws::FrameParser::Status::need_more) return;
+    if (outcome.status == ws::FrameParser::Status::error) {
+      core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      close(outcome.close_code, outcome.reason);
+      return;
+    }
+    on_message(message);
+  }
+}
+
+void WsConnection::on_message(ws::Message& message) {
+  switch (message.opcode) {
+    case ws::Opcode::text: {
+      if (closing_) return;
+      auto request = protocol::parse_native_request(message.payload);
+      if (!request) {
+        send_frame(ws::encode_frame(ws::Opcode::text, protocol::encode_native_error_push(request.error(), "")));
+        return;
+      }
+      node_.handle(std::static_pointer_cast<chat::Session>(shared_from_this()), std::move(*request));
+      return;
+    }
+    case ws::Opcode::binary:
+      core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      return close(ws::close_code::unsupported, "binary frames are not supported");
+    case ws::Opcode::ping:
+      if (!closing_) send_frame(ws::encode_frame(ws::Opcode::pong, message.payload));
+      return;
+    case ws::Opcode::pong:
+      return;
+    case ws::Opcode::close: {
+      if (!closing_) {
+        auto [code, reason] = ws::decode_close(message.payload);
+        close(code == ws::close_code::no_status ? ws::close_code::normal : code, "");
+      }
+      // The peer hangs up once it has our close frame; the read then ends and finish() runs.
+      return;
+    }
+    case ws::Opcode::continuation:
+      return;  // the parser never yields one
+  }
+}
+
+void WsConnection::push(const chat::DeliveryPtr& delivery) {
+  if (closing_) return;
+  if (queue_.bytes() + delivery->native_ws_frame.size() > limits_.send_queue_bytes) return cut_off_slow_reader();
+  core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
+  queue_.push(delivery);
+  schedule_flush();
+}
+
+void WsConnection::send_frame(std::string frame) {
+  if (queue_.bytes() + frame.size() > limits_.send_queue_bytes && !closing_) return cut_off_slow_reader();
+  core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
+  queue_.push(std::move(frame));
+  schedule_flush();
+}
+
+void WsConnection::reply_ok(const protocol::Request& request, std::string_view data_json) {
+  if (closing_ || !request.id) return;
+  send_frame(ws::encode_frame(ws::Opcode::text, protocol::encode_native_reply_ok(*request.id, data_json)));
+}
+
+void WsConnection::reply_error(const protocol::Request& request, const core::Error& error) {
+  if (closing_) return;
+  send_frame(ws::encode_frame(ws::Opcode::text, request.id
+                                                    ? protocol::encode_native_reply_error(*request.id, error)
+                                                    : protocol::encode_native_error_push(error, request.event)));
+}
+
+// Batches: everything queued during this loop turn goes out in one gather write.
+void WsConnection::schedule_flush() {
+  if (flush_scheduled_ || queue_.writing() || finished_) return;
+  flush_scheduled_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this(), this] {
+    flush_scheduled_ = false;
+    flush();
+  });
+}
+
+void WsConnection::flush() {
+  if (queue_.writing() || queue_.empty() || finished_) return;
+  asio::async_write(socket_, queue_.start_batch(), [self = shared_from_this(), this](boost::system::error_code ec, size_t) {
+    queue_.finish_batch();
+    if (ec) return finish();
+    notify_drained();
+    if (!queue_.empty()) return flush();
+    if (closing_) {
+      // Our close frame is out: stop sending, and give the peer a moment to answer before we hang up.
+      boost::system::error_code ignored;
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    }
+  });
+}
+
+void WsConnection::when_drained(size_t threshold, std::function<void()> fn) {
+  drained_threshold_ = threshold;
+  drained_ = std::move(fn);
+  if (queue_.bytes() <= threshold) notify_drained();
+}
+
+void WsConnection::notify_drained() {
+  if (!drained_ || closing_ || queue_.bytes() > drained_threshold_) return;
+  asio::post(socket_.get_executor(), [self = shared_from_this(), this, fn = std::move(drained_)] {
+    if (!closing_) fn();
+  });
+  drained_ = nullptr;
+}
+
+// Never called from inside a fan-out loop's iteration in a way that touches the Hub: close() only queues.
+void WsConnection::cut_off_slow_reader() {
+  core::metrics().slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
+  queue_.clear_pending();
+  close(ws::close_code::too_slow, "too slow a reader");
+}
+
+void WsConnection::close(uint16_t code, std::string_view reason) {
+  if (closing_ || finished_) return;
+  closing_ = true;
+  drained_ = nullptr;
+  expiry_timer_.cancel();
+  queue_.push(ws::encode_close(code, reason));
+  schedule_flush();
+  close_timer_.expires_after(close_grace);
+  close_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+    if (!ec) finish();
+  });
+  // Leave rooms now, on a later turn (never from inside Hub::deliver): others see user:left promptly.
+  asio::post(socket_.get_executor(), [self = shared_from_this(), this] {
+    if (attached_) {
+      attached_ = false;
+      node_.detach(std::static_pointer_cast<chat::Session>(shared_from_this()));
+    }
+  });
+}
+
+void WsConnection::log_state(const char* what) {
+  spdlog::debug("connection {} ({}): {}", connection_id(), identity().username, what);
+}
+
+void WsConnection::finish() {
+  log_state("finish");
+  if (finished_) return;
+  finished_ = true;
+  closing_ = true;
+  expiry_timer_.cancel();
+  close_timer_.cancel();
+  boost::system::error_code ec;
+  socket_.close(ec);
+  if (attached_) {
+    attached_ = false;
+    node_.detach(std::static_pointer_cast<chat::Session>(shared_from_this()));
+  }
+}
+
+}  // namespace parley::net

@@ -1,0 +1,64 @@
+#pragma once
+// WsConnection: one native-protocol WebSocket connection (/ws, /entrypoint) after the HTTP upgrade.
+// Reads frames with protocol::ws::FrameParser, hands requests to chat::Node, and writes through a bounded
+// WriteQueue (one gather write per batch). Closes with 1009 (frame too big), 1007 (bad UTF-8), 1002
+// (protocol), 4001 (token expired), 4008 (too slow a reader), 1001 (shutdown).
+// Thread safety: lives on one loop; every member function runs there.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+
+#include "chat/node.hpp"
+#include "chat/session.hpp"
+#include "net/write_queue.hpp"
+#include "protocol/ws_frame.hpp"
+
+namespace parley::net {
+
+class WsConnection final : public chat::Session {
+ public:
+  WsConnection(boost::asio::ip::tcp::socket socket, size_t loop_index, chat::Node& node, chat::Identity identity,
+               const core::Limits& limits);
+  ~WsConnection() override;
+
+  // Starts reading; `initial` holds bytes that arrived after the upgrade request.
+  void start(std::string initial);
+
+  void push(const chat::DeliveryPtr& delivery) override;
+  void reply_ok(const protocol::Request& request, std::string_view data_json) override;
+  void reply_error(const protocol::Request& request, const core::Error& error) override;
+  void close(uint16_t code, std::string_view reason) override;
+  bool is_open() const override { return !closing_; }
+  size_t queued_bytes() const override { return queue_.bytes(); }
+  void when_drained(size_t threshold, std::function<void()> fn) override;
+
+ private:
+  void read();
+  void on_bytes(const uint8_t* data, size_t size);
+  void on_message(protocol::ws::Message& message);
+  void send_frame(std::string frame);
+  void schedule_flush();
+  void flush();
+  void cut_off_slow_reader();
+  void finish();
+  void notify_drained();
+  void log_state(const char* what);
+
+  boost::asio::ip::tcp::socket socket_;
+  chat::Node& node_;
+  const core::Limits& limits_;
+  protocol::ws::FrameParser parser_;
+  WriteQueue queue_;
+  boost::asio::steady_timer expiry_timer_;
+  boost::asio::steady_timer close_timer_;
+  std::unique_ptr<uint8_t[]> read_buffer_;
+  std::function<void()> drained_;
+  size_t drained_threshold_ = 0;
+  bool flush_scheduled_ = false;
+  bool closing_ = false;    // a close frame is queued or sent; no more requests are handled
+  bool finished_ = false;   // detached from the node, socket closed
+  bool attached_ = false;
+};
+
+}  // namespace parley::net

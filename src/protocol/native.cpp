@@ -1,0 +1,67 @@
+#include "protocol/native.hpp"
+
+namespace parley::protocol {
+
+namespace json = boost::json;
+using core::ErrorCode;
+
+core::Result<Request> parse_native_request(std::string_view text) {
+  json::error_code ec;
+  json::value root = json::parse(text, ec);
+  if (ec) return core::Error{ErrorCode::bad_request, "invalid JSON: " + ec.message()};
+  if (!root.is_object()) return core::Error{ErrorCode::bad_request, "a frame must be a JSON object"};
+  auto& obj = root.as_object();
+  Request req;
+  if (auto* id = obj.if_contains("id"); id && !id->is_null()) {
+    if (!id->is_number() && !id->is_string())
+      return core::Error{ErrorCode::bad_request, "id must be a number or a string"};
+    req.id = *id;
+  }
+  auto* event = obj.if_contains("event");
+  if (!event || !event->is_string()) return core::Error{ErrorCode::bad_request, "event must be a string"};
+  req.event = std::string(event->as_string());
+  if (auto* data = obj.if_contains("data")) req.data = std::move(*data);
+  return req;
+}
+
+std::string json_quote(std::string_view s) { return json::serialize(json::string_view(s.data(), s.size())); }
+
+std::string encode_native_push(std::string_view event, std::string_view data_json) {
+  std::string out;
+  out.reserve(event.size() + data_json.size() + 24);
+  out += R"({"event":)";
+  out += json_quote(event);
+  out += R"(,"data":)";
+  out += data_json.empty() ? std::string_view("null") : data_json;
+  out += '}';
+  return out;
+}
+
+std::string encode_native_reply_ok(const json::value& id, std::string_view data_json) {
+  std::string out = R"({"id":)" + json::serialize(id) + R"(,"ok":true,"data":)";
+  out += data_json.empty() ? std::string_view("null") : data_json;
+  out += '}';
+  return out;
+}
+
+namespace {
+json::object error_body(const core::Error& error) {
+  return json::object{{"code", to_string(error.code)}, {"message", error.message}};
+}
+}  // namespace
+
+std::string encode_native_reply_error(const json::value& id, const core::Error& error) {
+  return json::serialize(json::object{{"id", id}, {"ok", false}, {"error", error_body(error)}});
+}
+
+std::string encode_error_object(const core::Error& error) {
+  return json::serialize(json::object{{"ok", false}, {"error", error_body(error)}});
+}
+
+std::string encode_native_error_push(const core::Error& error, std::string_view event) {
+  json::object data = error_body(error);
+  data["event"] = event;
+  return json::serialize(json::object{{"event", "error"}, {"data", std::move(data)}});
+}
+
+}  // namespace parley::protocol
