@@ -14,6 +14,7 @@
 #include "app/demo.hpp"
 #include "app/open_backends.hpp"
 #include "auth/jwt.hpp"
+#include "chat/local_rate_limit.hpp"
 #include "chat/node.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
@@ -96,13 +97,13 @@ int serve(const core::Config& input) {
     return fail("cannot listen on " + config.listen + ": " + e.what());
   }
 
-  chat::RateLimiter rate_limiter(config.limits.rate_limit, config.limits.rate_burst);
+  chat::LocalRateLimit rate_limit(config.limits.rate_limit, config.limits.rate_burst);
   chat::Node node({.node_id = config.node_id,
                    .limits = config.limits,
                    .store = store->get(),
                    .broker = cluster->broker.get(),
                    .presence = cluster->presence.get(),
-                   .rate_limiter = &rate_limiter,
+                   .rate_limit = &rate_limit,
                    .loops = server->executors()});
   node.start();
   cluster->broker->start();

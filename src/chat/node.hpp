@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "chat/hub.hpp"
-#include "chat/rate_limiter.hpp"
+#include "cluster/rate_limit.hpp"
 #include "chat/session.hpp"
 #include "cluster/broker.hpp"
 #include "cluster/presence.hpp"
@@ -37,7 +37,7 @@ struct NodeDeps {
   store::Store* store = nullptr;
   cluster::Broker* broker = nullptr;
   cluster::Presence* presence = nullptr;
-  RateLimiter* rate_limiter = nullptr;
+  cluster::RateLimit* rate_limit = nullptr;
   std::vector<boost::asio::any_io_executor> loops;  // one per event loop; index = Session::loop_index()
 };
 
@@ -101,7 +101,9 @@ class Node {
   void list_presence(const SessionPtr& s, const protocol::Request& req);
   void list_rooms(const SessionPtr& s, const protocol::Request& req);
   void read_history(const SessionPtr& s, const protocol::Request& req);
-  bool take_rate_token(const SessionPtr& s, const protocol::Request& req);
+  // Runs `then` on the session's loop if the user may send now; answers rate_limited otherwise.
+  void with_rate_token(const SessionPtr& s, const protocol::Request& req, std::function<void()> then);
+  void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
   void announce_membership(const std::string& room, const Identity& who, bool joined);
 
   NodeDeps deps_;

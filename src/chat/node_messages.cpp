@@ -19,11 +19,14 @@ constexpr size_t max_client_msg_id_bytes = 128;
 }
 
 // Checked last, after every other validation, so a refused message costs no token.
-bool Node::take_rate_token(const SessionPtr& s, const protocol::Request& req) {
-  if (deps_.rate_limiter->try_acquire(s->identity().user_id, core::monotonic_seconds())) return true;
-  core::metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
-  s->reply_error(req, {ErrorCode::rate_limited, "too many messages; slow down"});
-  return false;
+void Node::with_rate_token(const SessionPtr& s, const protocol::Request& req, std::function<void()> then) {
+  deps_.rate_limit->try_acquire(s->identity().user_id, [s, req, then = std::move(then)](bool allowed) {
+    on_loop(s, [s, req, allowed, then] {
+      if (allowed) return then();
+      core::metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
+      s->reply_error(req, {ErrorCode::rate_limited, "too many messages; slow down"});
+    });
+  });
 }
 
 void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
@@ -34,16 +37,19 @@ void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
   auto client_msg_id = optional_string_field(req.data, "clientMsgId", max_client_msg_id_bytes);
   if (!client_msg_id) return s->reply_error(req, client_msg_id.error());
   if (!s->rooms.contains(*room)) return s->reply_error(req, {ErrorCode::forbidden, "join the room first"});
-  if (!take_rate_token(s, req)) return;
 
   store::NewMessage m;
-  m.ts = core::now_ms();
-  m.id = fmt::format("{}-{:x}-{:x}", deps_.node_id, m.ts, next_message_.fetch_add(1, std::memory_order_relaxed));
   m.room = std::move(*room);
   m.from_id = s->identity().user_id;
   m.from_name = s->identity().username;
   m.text = std::move(*text);
   m.client_msg_id = std::move(*client_msg_id);
+  with_rate_token(s, req, [this, s, req, m = std::move(m)]() mutable { store_message(s, req, std::move(m)); });
+}
+
+void Node::store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m) {
+  m.ts = core::now_ms();
+  m.id = fmt::format("{}-{:x}-{:x}", deps_.node_id, m.ts, next_message_.fetch_add(1, std::memory_order_relaxed));
   double started = core::monotonic_seconds();
   // The callback runs on the store thread in seq order per room: publishing here keeps the room ordered.
   deps_.store->append_message(std::move(m), [this, s, req, started](core::Result<store::StoredMessage> stored) {
@@ -76,8 +82,7 @@ void Node::send_private(const SessionPtr& s, const protocol::Request& req, bool 
   auto found = [this, s, req, text = *text, cmid = *client_msg_id](core::Result<store::User> user) {
     on_loop(s, [this, s, req, text, cmid, user = std::move(user)] {
       if (!user) return s->reply_error(req, {ErrorCode::not_found, "no such user"});
-      if (!take_rate_token(s, req)) return;
-      deliver_private(s, req, *user, text, cmid);
+      with_rate_token(s, req, [this, s, req, to = *user, text, cmid] { deliver_private(s, req, to, text, cmid); });
     });
   };
   if (to && !to->is_null()) {
