@@ -1,5 +1,6 @@
 #include "app/open_backends.hpp"
 
+#include "chat/local_rate_limit.hpp"
 #include "cluster/local_broker.hpp"
 #include "cluster/local_presence.hpp"
 #include "store/sqlite_store.hpp"
@@ -19,7 +20,8 @@ core::Result<std::unique_ptr<store::Store>> open_store(const std::string& url) {
 
 core::Result<Cluster> open_cluster(const core::Config& config) {
   if (config.broker == "local") {
-    return Cluster{std::make_unique<cluster::LocalBroker>(), std::make_unique<cluster::LocalPresence>()};
+    return Cluster{std::make_unique<cluster::LocalBroker>(), std::make_unique<cluster::LocalPresence>(),
+                   std::make_unique<chat::LocalRateLimit>(config.limits.rate_limit, config.limits.rate_burst)};
   }
   return core::Error{core::ErrorCode::bad_request,
                      "--broker must be local or redis://HOST:PORT (got \"" + config.broker + "\")"};

@@ -14,7 +14,6 @@
 #include "app/demo.hpp"
 #include "app/open_backends.hpp"
 #include "auth/jwt.hpp"
-#include "chat/local_rate_limit.hpp"
 #include "chat/node.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
@@ -97,13 +96,12 @@ int serve(const core::Config& input) {
     return fail("cannot listen on " + config.listen + ": " + e.what());
   }
 
-  chat::LocalRateLimit rate_limit(config.limits.rate_limit, config.limits.rate_burst);
   chat::Node node({.node_id = config.node_id,
                    .limits = config.limits,
                    .store = store->get(),
                    .broker = cluster->broker.get(),
                    .presence = cluster->presence.get(),
-                   .rate_limit = &rate_limit,
+                   .rate_limit = cluster->rate_limit.get(),
                    .loops = server->executors()});
   node.start();
   cluster->broker->start();
