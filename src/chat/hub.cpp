@@ -2,13 +2,10 @@
 
 #include <algorithm>
 
+#include "chat/room_order.hpp"
 #include "core/metrics.hpp"
 
 namespace parley::chat {
-
-namespace {
-constexpr size_t max_held_messages = 10000;
-}
 
 bool Hub::add(const std::string& channel, Session* session) {
   auto& list = channels_[channel];
@@ -30,19 +27,10 @@ bool Hub::remove(const std::string& channel, Session* session) {
   return true;
 }
 
-void push_room_message(Session& session, const DeliveryPtr& delivery) {
+bool push_room_message(Session& session, const DeliveryPtr& delivery) {
   auto room = session.rooms.find(delivery->room);
-  if (room == session.rooms.end()) return;
-  auto& state = room->second;
-  if (state.replaying) {
-    // Bounded: a replay that cannot keep up with the live room is a slow reader; it resumes with `since`.
-    if (state.held.size() >= max_held_messages) return session.close(4008, "too slow a reader");
-    state.held.push_back(delivery);
-    return;
-  }
-  if (delivery->seq <= state.last_seq) return;  // already pushed (replay overlap)
-  state.last_seq = delivery->seq;
-  session.push(delivery);
+  if (room == session.rooms.end()) return false;
+  return offer_room_message(session, room->second, delivery) == Offer::gap_opened;
 }
 
 void Hub::deliver(const std::string& channel, const DeliveryPtr& delivery) {
@@ -54,7 +42,7 @@ void Hub::deliver(const std::string& channel, const DeliveryPtr& delivery) {
     if (!delivery->exclude_connection.empty() && session->connection_id() == delivery->exclude_connection)
       continue;
     if (delivery->seq > 0) {
-      push_room_message(*session, delivery);
+      if (push_room_message(*session, delivery) && on_gap_) on_gap_(*session, delivery->room);
     } else {
       session->push(delivery);
     }

@@ -3,6 +3,7 @@
 // Channels: "room:<name>", "user:<id>", "all". Fan-out walks a vector of raw pointers: sessions remove
 // themselves (Node::detach) before they are destroyed.
 // Thread safety: one Hub per loop, used on that loop only.
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -13,6 +14,10 @@ namespace parley::chat {
 
 class Hub {
  public:
+  // Called (on this loop) when a room message opens a seq gap for a session: the Node fills it.
+  using GapHandler = std::function<void(Session& session, const std::string& room)>;
+  explicit Hub(GapHandler on_gap = {}) : on_gap_(std::move(on_gap)) {}
+
   // Adds a session to a channel; true when it is the channel's first session on this loop.
   bool add(const std::string& channel, Session* session);
   // Removes a session from a channel; true when the channel has no session left on this loop.
@@ -23,10 +28,12 @@ class Hub {
   std::vector<SessionPtr> sessions(const std::string& channel) const;
 
  private:
+  GapHandler on_gap_;
   std::unordered_map<std::string, std::vector<Session*>> channels_;
 };
 
-// Pushes a room message to one session unless it already has it; holds it while a join is replaying.
-void push_room_message(Session& session, const DeliveryPtr& delivery);
+// Pushes a room message to one session in seq order (room_order.hpp): drops what it already has, holds it
+// while a join is replaying or behind a gap. Answers true when it opened a gap the caller must fill.
+bool push_room_message(Session& session, const DeliveryPtr& delivery);
 
 }  // namespace parley::chat

@@ -19,12 +19,18 @@ const std::string all_channel = "all";
 }  // namespace
 
 Node::Node(NodeDeps deps) : deps_(std::move(deps)) {
-  for (size_t i = 0; i < deps_.loops.size(); ++i) hubs_.push_back(std::make_unique<Hub>());
+  for (size_t i = 0; i < deps_.loops.size(); ++i)
+    hubs_.push_back(std::make_unique<Hub>(
+        [this](Session& s, const std::string& room) { fill_gap_later(s.shared_from_this(), room); }));
 }
 
 void Node::start() {
   deps_.broker->set_handler(
       [this](std::string_view channel, std::string_view payload) { on_broker_message(channel, payload); });
+  // Users whose last connection in a room went with a dead node (cluster presence): tell the room.
+  deps_.presence->set_departure_handler([this](const std::string& scope, const cluster::Member& m) {
+    if (!scope.empty()) announce_membership(scope, Identity{m.user_id, m.username}, false);
+  });
 }
 
 std::string Node::next_connection_id() {

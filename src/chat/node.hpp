@@ -105,6 +105,10 @@ class Node {
   void with_rate_token(const SessionPtr& s, const protocol::Request& req, std::function<void()> then);
   void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
   void announce_membership(const std::string& room, const Identity& who, bool joined);
+  // A room message opened a seq gap for the session: waits briefly for the missing ones, then reads them
+  // from the store (node_gaps.cpp). On the session's loop.
+  void fill_gap_later(const SessionPtr& s, const std::string& room);
+  void fill_gap_now(const SessionPtr& s, const std::string& room);
 
   NodeDeps deps_;
   std::vector<std::unique_ptr<Hub>> hubs_;  // one per loop

@@ -66,18 +66,25 @@ void Node::finish_join(const SessionPtr& s, const protocol::Request& req, const 
       s->reply_ok(req, json::serialize(json::object{{"room", room}, {"members", members}, {"lastSeq", last_seq}}));
     });
   });
-  auto release = [s, room] {
+  auto release = [this, s, room] {
     auto it = s->rooms.find(room);
     if (it == s->rooms.end()) return;
     auto& state = it->second;
     state.replaying = false;
     auto held = std::move(state.held);
     state.held.clear();
-    for (auto& d : held) push_room_message(*s, d);
+    for (auto& d : held)
+      if (push_room_message(*s, d)) fill_gap_later(s, room);
   };
   // Without `since`, everything published after the join began is live and is pushed, so a client that
-  // joins and then sends at once sees its own message (lastSeq may already count it).
-  if (!since) return release();
+  // joins and then sends at once sees its own message (lastSeq may already count it): the order starts
+  // below the first held message, or at lastSeq.
+  if (!since) {
+    int64_t start = last_seq;
+    for (auto& d : it->second.held) start = std::min(start, d->seq - 1);
+    it->second.last_seq = std::max<int64_t>(start, 0);
+    return release();
+  }
   it->second.last_seq = *since;
   replay_page(s, room, *since, last_seq, release);
 }

@@ -29,6 +29,8 @@ struct RoomState {
   int64_t last_seq = 0;              // highest seq pushed to this connection
   bool replaying = false;            // a join is reading the store: live messages wait in `held`
   std::vector<DeliveryPtr> held;
+  std::map<int64_t, DeliveryPtr> pending;  // seq -> live message that arrived ahead of a gap (room_order.hpp)
+  bool gap_fill_scheduled = false;   // a gap fill is waiting or reading the store
 };
 
 class Session : public std::enable_shared_from_this<Session> {

@@ -6,7 +6,8 @@
 // - join() answers true when the connection is the user's first in the scope (cluster-wide);
 //   leave() answers true when it was the user's last. Both are idempotent per connection.
 // - Callbacks may run on any thread (the local one runs them inline); callers post back to their loop.
-// - forget_node() drops every connection of a node (used when a node is declared dead).
+// - A cluster implementation notices dead nodes itself (heartbeats) and drops their connections; for each
+//   user whose last connection in a scope went that way it calls the departure handler.
 // Thread safety: all methods safe from any thread.
 #include <cstdint>
 #include <functional>
@@ -36,6 +37,10 @@ class Presence {
   virtual void members(const std::string& scope, PresenceCallback<std::vector<Member>> done) = 0;
   // Number of distinct users in each scope, in the order asked.
   virtual void counts(const std::vector<std::string>& scopes, PresenceCallback<std::vector<int64_t>> done) = 0;
+  // Receives (scope, user) for users who left a scope because their node died (runs on any thread). Set once,
+  // before serving; the local implementation never calls it.
+  using DepartureHandler = std::function<void(const std::string& scope, const Member& member)>;
+  virtual void set_departure_handler(DepartureHandler handler) { (void)handler; }
 };
 
 }  // namespace parley::cluster
