@@ -1,0 +1,132 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "chat/delivery.hpp"
+#include "chat/hub.hpp"
+
+using namespace parley::chat;
+
+namespace {
+
+// A Session that records what the Hub pushes to it (the transport's side of the interface).
+class RecordingSession final : public Session {
+ public:
+  RecordingSession(boost::asio::io_context& io, std::string id, int64_t user)
+      : Session(io.get_executor(), 0, std::move(id), Identity{user, "u" + std::to_string(user), 0}) {}
+  void push(const DeliveryPtr& d) override { pushed.push_back(d); }
+  void reply_ok(const parley::protocol::Request&, std::string_view) override {}
+  void reply_error(const parley::protocol::Request&, const parley::core::Error&) override {}
+  void close(uint16_t code, std::string_view) override { closed_with = code; }
+  bool is_open() const override { return closed_with == 0; }
+  size_t queued_bytes() const override { return 0; }
+  void when_drained(size_t, std::function<void()> fn) override { fn(); }
+
+  std::vector<DeliveryPtr> pushed;
+  uint16_t closed_with = 0;
+};
+
+DeliveryPtr room_message(const std::string& room, int64_t seq) {
+  auto d = decode_envelope(encode_envelope({.event = "message:received", .data_json = "{}", .room = room, .seq = seq}));
+  return std::make_shared<const Delivery>(std::move(*d));
+}
+
+}  // namespace
+
+TEST(Hub, AddAndRemoveReportFirstAndLastOnThisLoop) {
+  boost::asio::io_context io;
+  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
+  auto b = std::make_shared<RecordingSession>(io, "n:2", 2);
+  Hub hub;
+  EXPECT_TRUE(hub.add("room:x", a.get()));
+  EXPECT_FALSE(hub.add("room:x", b.get()));
+  EXPECT_FALSE(hub.add("room:x", b.get())) << "adding twice is harmless";
+  EXPECT_FALSE(hub.remove("room:x", a.get()));
+  EXPECT_TRUE(hub.remove("room:x", b.get()));
+  EXPECT_FALSE(hub.remove("room:x", b.get())) << "removing twice is harmless";
+}
+
+TEST(Hub, SharesOneDeliveryAndHonoursExclusions) {
+  boost::asio::io_context io;
+  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
+  auto a2 = std::make_shared<RecordingSession>(io, "n:2", 1);
+  auto b = std::make_shared<RecordingSession>(io, "n:3", 2);
+  Hub hub;
+  for (auto* s : {a.get(), a2.get(), b.get()}) hub.add("user:x", s);
+
+  auto everyone = make_delivery("note", "{}");
+  hub.deliver("user:x", everyone);
+  ASSERT_EQ(b->pushed.size(), 1u);
+  EXPECT_EQ(b->pushed[0].get(), everyone.get()) << "the same buffer, not a copy";
+
+  auto others = std::make_shared<Delivery>(*everyone);
+  others->exclude_user = 1;
+  hub.deliver("user:x", others);
+  EXPECT_EQ(a->pushed.size(), 1u);
+  EXPECT_EQ(a2->pushed.size(), 1u);
+  EXPECT_EQ(b->pushed.size(), 2u);
+
+  auto not_sender = std::make_shared<Delivery>(*everyone);
+  not_sender->exclude_connection = "n:1";
+  hub.deliver("user:x", not_sender);
+  EXPECT_EQ(a->pushed.size(), 1u);
+  EXPECT_EQ(a2->pushed.size(), 2u);
+}
+
+TEST(Hub, RoomMessagesArriveOnceInSeqOrderAndWaitDuringReplay) {
+  boost::asio::io_context io;
+  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
+  Hub hub;
+  hub.add("room:r", a.get());
+  a->rooms["r"].replaying = true;
+  hub.deliver("room:r", room_message("r", 5));
+  hub.deliver("room:r", room_message("r", 6));
+  EXPECT_TRUE(a->pushed.empty()) << "held while the join replays";
+  EXPECT_EQ(a->rooms["r"].held.size(), 2u);
+
+  // The replay pushed up to 5; releasing the held ones must skip 5 and push 6.
+  auto& state = a->rooms["r"];
+  state.last_seq = 5;
+  state.replaying = false;
+  auto held = std::move(state.held);
+  for (auto& d : held) push_room_message(*a, d);
+  ASSERT_EQ(a->pushed.size(), 1u);
+  EXPECT_EQ(a->pushed[0]->seq, 6);
+
+  hub.deliver("room:r", room_message("r", 6));
+  EXPECT_EQ(a->pushed.size(), 1u) << "a duplicate is dropped";
+}
+
+TEST(Hub, AMessageForARoomTheSessionLeftIsNotPushed) {
+  boost::asio::io_context io;
+  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
+  Hub hub;
+  hub.add("room:r", a.get());
+  hub.deliver("room:r", room_message("r", 1));
+  EXPECT_TRUE(a->pushed.empty());
+}
+
+TEST(Envelope, RoundTripsEveryField) {
+  std::string payload = encode_envelope({.event = "typing:user:start",
+                                         .data_json = R"({"room":"r","text":"line1\nline2"})",
+                                         .room = "r",
+                                         .seq = 42,
+                                         .exclude_user = 7,
+                                         .exclude_connection = "node-1:9"});
+  auto d = decode_envelope(payload);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->room, "r");
+  EXPECT_EQ(d->seq, 42);
+  EXPECT_EQ(d->exclude_user, 7);
+  EXPECT_EQ(d->exclude_connection, "node-1:9");
+  EXPECT_NE(d->native_ws_frame.find(R"({"event":"typing:user:start","data":{"room":"r")"), std::string::npos);
+  EXPECT_EQ(d->socketio_packet, R"(2["typing:user:start",{"room":"r","text":"line1\nline2"}])");
+  EXPECT_EQ(d->socketio_ws_frame.substr(2), "4" + d->socketio_packet) << "a short text frame: 2-byte header";
+}
+
+TEST(Envelope, RejectsMalformedPayloads) {
+  EXPECT_FALSE(decode_envelope(""));
+  EXPECT_FALSE(decode_envelope("v2\n0\n\n\n0\ne\n{}"));
+  EXPECT_FALSE(decode_envelope("v1\nx\n\n\n0\ne\n{}"));
+  EXPECT_FALSE(decode_envelope("v1\n0\n\n\n0\n"));
+}

@@ -1,0 +1,42 @@
+#include <gtest/gtest.h>
+
+#include "protocol/native.hpp"
+
+using namespace parley::protocol;
+using parley::core::ErrorCode;
+
+TEST(NativeProtocol, ParsesRequestsWithNumberStringOrNoId) {
+  auto r = parse_native_request(R"({"event":"room:join","data":{"room":"a"},"id":7})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->event, "room:join");
+  EXPECT_EQ(r->data.at("room").as_string(), "a");
+  ASSERT_TRUE(r->id);
+  EXPECT_EQ(r->id->as_int64(), 7);
+  auto s = parse_native_request(R"({"event":"x","id":"abc"})");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->id->as_string(), "abc");
+  EXPECT_TRUE(s->data.is_null());
+  auto n = parse_native_request(R"({"event":"x"})");
+  ASSERT_TRUE(n);
+  EXPECT_FALSE(n->id);
+}
+
+TEST(NativeProtocol, RefusesMalformedFramesWithBadRequest) {
+  for (const char* bad : {"", "{", "[]", "42", R"({"data":1})", R"({"event":5})", R"({"event":"x","id":{}})",
+                          R"({"event":"x","id":[1]})"}) {
+    auto r = parse_native_request(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::bad_request) << bad;
+  }
+}
+
+TEST(NativeProtocol, EncodesRepliesAndPushesAsTheContractShowsThem) {
+  EXPECT_EQ(encode_native_push("e", R"({"a":1})"), R"({"event":"e","data":{"a":1}})");
+  EXPECT_EQ(encode_native_reply_ok(boost::json::value(3), "{}"), R"({"id":3,"ok":true,"data":{}})");
+  EXPECT_EQ(encode_native_reply_ok(boost::json::value("q"), "[]"), R"({"id":"q","ok":true,"data":[]})");
+  EXPECT_EQ(encode_native_reply_error(boost::json::value(1), {ErrorCode::rate_limited, "slow"}),
+            R"({"id":1,"ok":false,"error":{"code":"rate_limited","message":"slow"}})");
+  EXPECT_EQ(encode_native_error_push({ErrorCode::forbidden, "no"}, "message:send"),
+            R"({"event":"error","data":{"code":"forbidden","message":"no","event":"message:send"}})");
+  EXPECT_EQ(json_quote("a\"b\n"), R"("a\"b\n")");
+}
