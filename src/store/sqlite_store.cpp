@@ -91,7 +91,7 @@ void SqliteStore::ensure_room(std::string room, Callback<int64_t> done) {
       [room](ReadOps& ops) { return ops.room_last_seq(room); },
       [writer = writer_.get(), room, done = std::move(done)](core::Result<std::optional<int64_t>> found) {
         if (found.ok() && found->has_value()) {
-          sqlite::deliver<int64_t>(done, found->value());
+          common::deliver<int64_t>(done, found->value());
           return;
         }
         // Missing (or the read failed): the writer creates the room if needed and answers its last seq.

@@ -32,7 +32,7 @@ void ReaderPool::stop() {
 
 void ReaderPool::run(Reader& reader) {
   while (true) {
-    JobQueue<Job>::Batch batch = queue_.pop(1);
+    common::JobQueue<Job>::Batch batch = queue_.pop(1);
     if (batch.jobs.empty()) return;
     for (Job& job : batch.jobs) job(&reader.ops);
     batch.jobs.clear();

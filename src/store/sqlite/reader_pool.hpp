@@ -12,8 +12,8 @@
 
 #include "core/error.hpp"
 #include "store/sqlite/connection.hpp"
-#include "store/sqlite/deliver.hpp"
-#include "store/sqlite/job_queue.hpp"
+#include "store/common/deliver.hpp"
+#include "store/common/job_queue.hpp"
 #include "store/sqlite/read_ops.hpp"
 #include "store/store.hpp"
 
@@ -32,10 +32,10 @@ class ReaderPool {
   void submit(std::function<core::Result<T>(ReadOps&)> work, Callback<T> done) {
     Job job = [work = std::move(work), done = std::move(done)](ReadOps* ops) {
       if (ops == nullptr) {
-        deliver<T>(done, core::Error{core::ErrorCode::unavailable, "store is shut down"});
+        common::deliver<T>(done, core::Error{core::ErrorCode::unavailable, "store is shut down"});
         return;
       }
-      deliver<T>(done, guarded<T>([&] { return work(*ops); }));
+      common::deliver<T>(done, common::guarded<T>([&] { return work(*ops); }));
     };
     if (!queue_.push(std::move(job))) job(nullptr);
   }
@@ -58,7 +58,7 @@ class ReaderPool {
   // The body of one reader thread.
   void run(Reader& reader);
 
-  JobQueue<Job> queue_;
+  common::JobQueue<Job> queue_;
   std::vector<std::unique_ptr<Reader>> readers_;
   std::vector<std::thread> threads_;
 };

@@ -9,57 +9,23 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <thread>
 #include <utility>
 
 #include "core/error.hpp"
+#include "store/common/job_queue.hpp"
+#include "store/common/write_job.hpp"
 #include "store/sqlite/connection.hpp"
-#include "store/sqlite/deliver.hpp"
-#include "store/sqlite/job_queue.hpp"
 #include "store/sqlite/write_ops.hpp"
 #include "store/store.hpp"
 
 namespace parley::store::sqlite {
 
-// One queued write: its work (run inside the batch transaction) and its callback (run after the commit).
-// Thread safety: none; after submit() only the writer thread touches a job.
-class WriteJob {
- public:
-  virtual ~WriteJob() = default;
-  // Runs the work; true when it succeeded, false when its savepoint must be rolled back.
-  virtual bool run(WriteOps& ops) = 0;
-  // Replaces the outcome with `error`: the batch did not commit.
-  virtual void fail(const core::Error& error) = 0;
-  // Hands the outcome to the callback.
-  virtual void finish() = 0;
-};
-
-// A WriteJob whose work answers a core::Result<T> handed to a Callback<T>.
-// Thread safety: as WriteJob.
+// A queued write, and one whose work answers a core::Result<T> (see store/common/write_job.hpp).
+using WriteJob = common::WriteJob<WriteOps>;
 template <class T>
-class TypedWriteJob final : public WriteJob {
- public:
-  TypedWriteJob(std::function<core::Result<T>(WriteOps&)> work, Callback<T> done)
-      : work_(std::move(work)), done_(std::move(done)) {}
-
-  bool run(WriteOps& ops) override {
-    outcome_.emplace(guarded<T>([&] { return work_(ops); }));
-    return outcome_->ok();
-  }
-  void fail(const core::Error& error) override { outcome_.emplace(error); }
-  void finish() override {
-    if (!outcome_) outcome_.emplace(core::Error{core::ErrorCode::internal, "write job did not run"});
-    deliver<T>(done_, std::move(*outcome_));
-  }
-
- private:
-  std::function<core::Result<T>(WriteOps&)> work_;
-  Callback<T> done_;
-  std::optional<core::Result<T>> outcome_;
-};
+using TypedWriteJob = common::TypedWriteJob<WriteOps, T>;
 
 class Writer {
  public:
@@ -90,7 +56,7 @@ class Writer {
   struct TransactionStatements {
     Statement begin, commit, rollback, savepoint, release, rollback_to;
   };
-  using Queue = JobQueue<std::unique_ptr<WriteJob>>;
+  using Queue = common::JobQueue<std::unique_ptr<WriteJob>>;
 
   Writer(Connection connection, WriteOps ops, TransactionStatements transaction, size_t max_batch);
 

@@ -9,7 +9,7 @@
 
 #include "store/store.hpp"
 
-namespace parley::store::sqlite {
+namespace parley::store::common {
 
 // Calls `done(result)` if `done` is set. An exception thrown by the callback is a bug of the caller: it is
 // logged and swallowed so the store thread keeps serving everyone else.
@@ -37,4 +37,4 @@ core::Result<T> guarded(Work&& work) noexcept {
   }
 }
 
-}  // namespace parley::store::sqlite
+}  // namespace parley::store::common

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace parley::store::sqlite {
+namespace parley::store::common {
 
 template <class Job>
 class JobQueue {
@@ -103,4 +103,4 @@ class JobQueue {
   bool closed_ = false;
 };
 
-}  // namespace parley::store::sqlite
+}  // namespace parley::store::common

@@ -1,0 +1,46 @@
+#pragma once
+// The SQL of every read, as statements prepared on a reader's connection, one autocommit statement each.
+// Thread safety: none; each reader thread owns its own ReadOps.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "store/postgres/connection.hpp"
+#include "store/store.hpp"
+
+namespace parley::store::postgres {
+
+// The bounds every history query is clamped to, whatever the caller asked for (as in the SQLite store).
+inline constexpr int kMinHistoryLimit = 1;
+inline constexpr int kMaxHistoryLimit = 1000;
+
+class ReadOps {
+ public:
+  // Prepares every read statement on `connection` (which must outlive the result).
+  static core::Result<ReadOps> prepare(Connection& connection);
+
+  // The user and their password hash; not_found if absent.
+  core::Result<UserCredentials> find_user(const std::string& username);
+  // The user with this id; not_found if absent.
+  core::Result<User> find_user_by_id(int64_t id);
+  // The room's last seq, or nullopt when the room does not exist.
+  core::Result<std::optional<int64_t>> room_last_seq(const std::string& room);
+  // Every room name, ascending (byte order).
+  core::Result<std::vector<std::string>> list_rooms();
+  // Up to `limit` messages with seq < before (the newest without `before`), ascending by seq.
+  core::Result<std::vector<StoredMessage>> messages_before(const std::string& room, std::optional<int64_t> before,
+                                                           int limit);
+  // Up to `limit` messages with seq > after, ascending by seq.
+  core::Result<std::vector<StoredMessage>> messages_after(const std::string& room, int64_t after, int limit);
+  // Runs a trivial query.
+  core::Result<core::Unit> ping();
+
+ private:
+  explicit ReadOps(Connection& connection) : connection_(&connection) {}
+
+  Connection* connection_;
+};
+
+}  // namespace parley::store::postgres

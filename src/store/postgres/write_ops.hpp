@@ -1,0 +1,38 @@
+#pragma once
+// The SQL of every write, as statements prepared on the writer's connection and run inside the writer's open
+// transaction, plus the transaction control the writer needs.
+// Thread safety: none; owned and used by the writer thread only.
+#include <cstdint>
+#include <string>
+
+#include "core/error.hpp"
+#include "store/postgres/connection.hpp"
+#include "store/store.hpp"
+
+namespace parley::store::postgres {
+
+class WriteOps {
+ public:
+  // Turns synchronous_commit on for the session (a COMMIT answers only once it is durable) and prepares every
+  // write statement on `connection` (which must outlive the result).
+  static core::Result<WriteOps> prepare(Connection& connection);
+
+  // Inserts a user; conflict if the name is taken.
+  core::Result<User> create_user(const std::string& username, const std::string& password_hash);
+  // Inserts the room unless it exists; answers its last seq.
+  core::Result<int64_t> ensure_room(const std::string& room);
+  // In one statement: creates the room with seq 1 or increments its seq (locking its row until COMMIT, which
+  // serialises appenders of every node), and inserts the message with that seq; conflict if the message id
+  // exists (the caller's savepoint then undoes the seq increment).
+  core::Result<StoredMessage> append_message(NewMessage message);
+
+  // The connection, for transaction control.
+  Connection& connection() { return *connection_; }
+
+ private:
+  explicit WriteOps(Connection& connection) : connection_(&connection) {}
+
+  Connection* connection_;
+};
+
+}  // namespace parley::store::postgres
