@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <thread>
 
 #include "app/version.hpp"
@@ -59,6 +60,16 @@ void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
       ->capture_default_str();
   cmd.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")->envname("PARLEY_LOG_LEVEL")
       ->capture_default_str();
+  cmd.add_option("--ping-interval", c.socketio.ping_interval_ms, "Engine.IO ping interval in ms (Socket.IO)")
+      ->envname("PARLEY_PING_INTERVAL")->capture_default_str()->check(CLI::Range(int64_t{10}, int64_t{3600000}));
+  cmd.add_option("--ping-timeout", c.socketio.ping_timeout_ms, "Engine.IO pong wait in ms before a session is closed")
+      ->envname("PARLEY_PING_TIMEOUT")->capture_default_str()->check(CLI::Range(int64_t{10}, int64_t{3600000}));
+  cmd.add_option("--max-payload", c.socketio.max_payload,
+                 "largest Engine.IO polling body / WebSocket message in bytes (Socket.IO)")
+      ->envname("PARLEY_MAX_PAYLOAD")->capture_default_str()->check(CLI::Range(size_t{128}, size_t{64} << 20));
+  cmd.add_flag("--socketio-conformance", c.socketio.conformance,
+               "behave as the official Engine.IO/Socket.IO protocol test suites expect (testing only: no auth)")
+      ->envname("PARLEY_SOCKETIO_CONFORMANCE");
 }
 }  // namespace
 
@@ -105,6 +116,12 @@ std::variant<Command, int> parse_command_line(int argc, char** argv) {
       return 2;
     }
     command.config.token_ttl_seconds = *seconds;
+    // The official protocol test suites expect pingInterval 300 and pingTimeout 200 unless told otherwise.
+    auto& sio = command.config.socketio;
+    if (sio.conformance && serve->count("--ping-interval") == 0 && !std::getenv("PARLEY_PING_INTERVAL"))
+      sio.ping_interval_ms = 300;
+    if (sio.conformance && serve->count("--ping-timeout") == 0 && !std::getenv("PARLEY_PING_TIMEOUT"))
+      sio.ping_timeout_ms = 200;
     if (command.config.threads == 0) command.config.threads = std::max(1u, std::thread::hardware_concurrency());
   } else if (user_add->parsed()) {
     command.kind = Command::Kind::user_add;

@@ -17,6 +17,7 @@
 #include "chat/node.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "net/engineio/service.hpp"
 #include "net/server.hpp"
 #include "protocol/ws_frame.hpp"
 
@@ -131,12 +132,20 @@ int serve(const core::Config& input) {
                 .api_key = config.api_key,
                 .node_id = config.node_id,
                 .web = &web});
+  net::engineio::Service socketio(&node, authenticate, config.limits,
+                                  {.ping_interval_ms = config.socketio.ping_interval_ms,
+                                   .ping_timeout_ms = config.socketio.ping_timeout_ms,
+                                   .max_payload = config.socketio.max_payload,
+                                   .connect_timeout_ms = config.socketio.conformance ? 1000 : 45000,
+                                   .conformance = config.socketio.conformance});
+  if (config.socketio.conformance) spdlog::warn("--socketio-conformance: Socket.IO runs the protocol test suites' echo server, without authentication");
   net::ConnectionContext context{.node = &node,
                                  .http = [&api](net::HttpRequest&& r, net::Responder respond) {
                                    api.handle(std::move(r), std::move(respond));
                                  },
                                  .authenticate = authenticate,
-                                 .limits = config.limits};
+                                 .limits = config.limits,
+                                 .socketio = &socketio};
 
   asio::signal_set signals(server->loop(0), SIGINT, SIGTERM);
   asio::steady_timer drain_timer(server->loop(0));
@@ -145,6 +154,7 @@ int serve(const core::Config& input) {
     spdlog::info("signal {}: shutting down", signal);
     server->stop_accepting();
     node.close_all(protocol::ws::close_code::going_away, "server shutting down");
+    socketio.close_all();
     drain(drain_timer, std::chrono::steady_clock::now() + drain_deadline, [&] { server->stop(); });
   });
   ::signal(SIGPIPE, SIG_IGN);
@@ -156,6 +166,7 @@ int serve(const core::Config& input) {
                config.broker);
 
   server->run_main();
+  socketio.forget_all();  // sessions hold timers of the loops: release them before the loops go
   server.reset();  // joins the other loops
   workers.join();
   cluster->broker->stop();

@@ -16,6 +16,14 @@ struct Limits {
   size_t max_http_body_bytes = 1 << 20;
 };
 
+// Engine.IO / Socket.IO endpoint settings (/socket.io/).
+struct SocketIoSettings {
+  int64_t ping_interval_ms = 25000;  // --ping-interval
+  int64_t ping_timeout_ms = 20000;   // --ping-timeout
+  size_t max_payload = 1000000;      // --max-payload: largest polling POST body / WebSocket message
+  bool conformance = false;          // --socketio-conformance: behaviour the official test suites expect
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string store = "sqlite:./parley.db";
@@ -29,6 +37,7 @@ struct Config {
   std::string web_root = "./web/dist";
   std::string log_level = "info";
   Limits limits;
+  SocketIoSettings socketio;
 };
 
 }  // namespace parley::core

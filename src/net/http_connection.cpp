@@ -9,6 +9,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "core/metrics.hpp"
+#include "net/engineio/service.hpp"
 #include "net/request_token.hpp"
 #include "net/ws_connection.hpp"
 #include "protocol/ws_handshake.hpp"
@@ -62,6 +63,13 @@ asio::awaitable<void> HttpConnection::run() {
     core::metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
     HttpRequest request = parser.release();
     std::string_view path = target_path(request.target());
+    if (context_.socketio && context_.socketio->handles(path)) {
+      bool taken = false;
+      bool more = co_await context_.socketio->serve(stream_, std::move(request), buffer, loop_index_, taken);
+      if (taken) co_return;
+      if (!more) break;
+      continue;
+    }
     if (beast::websocket::is_upgrade(request) && (path == "/ws" || path == "/entrypoint")) {
       co_await upgrade_native(std::move(request), buffer);
       co_return;

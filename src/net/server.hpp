@@ -15,12 +15,17 @@
 
 namespace parley::net {
 
+namespace engineio {
+class Service;
+}
+
 // What an accepted connection needs; owned by the app, outlives the server's loops.
 struct ConnectionContext {
   chat::Node* node = nullptr;
   HttpHandler http;
   Authenticator authenticate;
   core::Limits limits;
+  engineio::Service* socketio = nullptr;  // the /socket.io/ endpoint; null: none
 };
 
 class Server {

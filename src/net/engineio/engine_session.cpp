@@ -1,0 +1,371 @@
+#include "net/engineio/engine_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/base64.hpp"
+#include "core/metrics.hpp"
+
+namespace parley::net::engineio {
+
+namespace asio = boost::asio;
+namespace eio = protocol::engineio;
+namespace ws = protocol::ws;
+using eio::PacketType;
+
+PollAnswer error_answer(int engineio_code, unsigned status) {
+  PollAnswer a;
+  a.status = status;
+  a.content_type = "application/json";
+  a.pieces.push_back({nullptr, eio::encode_error_body(engineio_code)});
+  return a;
+}
+
+namespace {
+PollAnswer text_answer(std::string text, std::string content_type = "text/plain; charset=UTF-8") {
+  PollAnswer a;
+  a.content_type = std::move(content_type);
+  a.pieces.push_back({nullptr, std::move(text)});
+  return a;
+}
+}  // namespace
+
+EngineSession::EngineSession(asio::any_io_executor executor, size_t loop_index, std::string sid, Settings settings,
+                             Registry& registry)
+    : executor_(std::move(executor)),
+      loop_index_(loop_index),
+      sid_(std::move(sid)),
+      settings_(std::move(settings)),
+      registry_(registry),
+      heartbeat_timer_(executor_),
+      close_timer_(executor_) {}
+
+EngineSession::~EngineSession() {
+  if (counted_) core::metrics().connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void EngineSession::open_polling(PollResponder respond) {
+  registry_.add(sid_, shared_from_this());
+  counted_ = true;
+  core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
+  core::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
+  const Options& o = settings_.options;
+  respond(text_answer(eio::encode_text_packet(
+      PacketType::open,
+      eio::encode_handshake({sid_, true, o.ping_interval_ms, o.ping_timeout_ms, o.max_payload}))));
+  start_heartbeat();
+  if (handler_) handler_->on_open(*this);
+}
+
+void EngineSession::open_websocket(std::shared_ptr<WsTransport> transport, std::string initial) {
+  registry_.add(sid_, shared_from_this());
+  counted_ = true;
+  core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
+  core::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
+  ws_ = std::move(transport);
+  const Options& o = settings_.options;
+  ws_->send_text(eio::encode_text_packet(
+      PacketType::open, eio::encode_handshake({sid_, false, o.ping_interval_ms, o.ping_timeout_ms, o.max_payload})));
+  start_heartbeat();
+  if (handler_) handler_->on_open(*this);
+  ws_->start(std::move(initial), shared_from_this());
+}
+
+void EngineSession::on_poll(PollResponder respond) {
+  if (finished_) return respond(error_answer(eio::error_code::unknown_sid));
+  if (ws_) return respond(error_answer(eio::error_code::bad_request));
+  if (upgrading_) return respond(text_answer("6"));
+  if (poll_) {
+    // Overlapping GETs: the reference server refuses the second and closes the session.
+    respond(error_answer(eio::error_code::bad_request));
+    return finish("overlapping poll", PacketType::close);
+  }
+  poll_ = std::move(respond);
+  if (!buffer_.empty()) flush();
+}
+
+void EngineSession::on_post(std::string body, PollResponder respond) {
+  if (finished_) return respond(error_answer(eio::error_code::unknown_sid));
+  if (ws_) return respond(error_answer(eio::error_code::bad_request));
+  if (body.size() > settings_.options.max_payload) {
+    respond(PollAnswer{413, "text/plain", {}});
+    return finish("payload too large", PacketType::close);
+  }
+  auto packets = eio::decode_payload(body);
+  if (!packets) {
+    core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    respond(error_answer(eio::error_code::bad_request));
+    return finish("parse error", PacketType::close);
+  }
+  respond(text_answer("ok", "text/html"));
+  for (auto& p : *packets) {
+    if (finished_) break;
+    on_packet(std::move(p));
+  }
+}
+
+void EngineSession::on_upgrade(std::shared_ptr<WsTransport> transport, std::string initial) {
+  if (finished_ || closing_ || ws_ || probe_) {
+    transport->start({}, nullptr);
+    transport->close(ws::close_code::policy, "cannot upgrade this session");
+    return;
+  }
+  probe_ = std::move(transport);
+  probe_->start(std::move(initial), shared_from_this());
+}
+
+void EngineSession::on_packet(eio::Packet packet) {
+  switch (packet.type) {
+    case PacketType::pong:
+      if (awaiting_pong_) {
+        awaiting_pong_ = false;
+        start_heartbeat();
+      }
+      return;
+    case PacketType::message:
+      if (handler_ && !closing_) handler_->on_message(*this, std::move(packet.data), packet.binary);
+      return;
+    case PacketType::close:
+      return finish("client close", PacketType::noop);
+    case PacketType::open:
+    case PacketType::ping:
+    case PacketType::upgrade:
+    case PacketType::noop:
+      return;
+  }
+}
+
+void EngineSession::on_ws_message(WsTransport& transport, ws::Message& message) {
+  if (finished_) return;
+  bool binary = message.opcode == ws::Opcode::binary;
+  if (probe_ && &transport == probe_.get()) {
+    if (!binary && message.payload == "2probe") {
+      probe_->send_text("3probe");
+      upgrading_ = true;
+      if (poll_) answer_poll({{nullptr, "6"}});
+    } else if (!binary && message.payload == "5") {
+      complete_upgrade();
+    } else {
+      auto probe = std::move(probe_);
+      upgrading_ = false;
+      probe->close(ws::close_code::protocol_error, "unexpected packet during the upgrade");
+    }
+    return;
+  }
+  if (!ws_ || &transport != ws_.get()) return;
+  if (binary) return on_packet({PacketType::message, std::move(message.payload), true});
+  auto packet = eio::decode_text_packet(message.payload);
+  if (!packet) {
+    core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    return finish("parse error", PacketType::close);
+  }
+  on_packet(std::move(*packet));
+}
+
+void EngineSession::complete_upgrade() {
+  ws_ = std::move(probe_);
+  upgrading_ = false;
+  if (poll_) answer_poll({{nullptr, "6"}});
+  if (closing_) {
+    flush();
+    ws_->close(close_ws_code_);
+    return;
+  }
+  flush();
+}
+
+void EngineSession::on_ws_written(WsTransport&) { notify_drained(); }
+
+void EngineSession::on_ws_closed(WsTransport& transport) {
+  if (probe_ && &transport == probe_.get()) {
+    probe_.reset();
+    upgrading_ = false;
+    return;
+  }
+  if (ws_ && &transport == ws_.get()) finish("transport close", PacketType::close);
+}
+
+bool EngineSession::enqueue(Out out) {
+  if (closing_ || finished_) return false;
+  size_t size = out.size();
+  if (queued_bytes() + size > settings_.send_queue_bytes) {
+    core::metrics().slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
+    buffer_.clear();
+    buffer_bytes_ = 0;
+    close("too slow a reader", ws::close_code::too_slow);
+    return false;
+  }
+  core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
+  buffer_bytes_ += size;
+  buffer_.push_back(std::move(out));
+  schedule_flush();
+  return true;
+}
+
+bool EngineSession::send_message(std::string_view data, bool binary) {
+  return enqueue({PacketType::message, nullptr, std::string(data), binary});
+}
+
+bool EngineSession::send_delivery(const chat::DeliveryPtr& delivery) {
+  return enqueue({PacketType::message, delivery, {}, false});
+}
+
+size_t EngineSession::queued_bytes() const { return buffer_bytes_ + (ws_ ? ws_->queued_bytes() : 0); }
+
+// Batches: everything queued during this loop turn goes out together.
+void EngineSession::schedule_flush() {
+  if (flush_scheduled_ || finished_) return;
+  flush_scheduled_ = true;
+  asio::post(executor_, [self = shared_from_this(), this] {
+    flush_scheduled_ = false;
+    flush();
+  });
+}
+
+void EngineSession::flush() {
+  if (finished_ || buffer_.empty()) return;
+  if (ws_) {
+    for (Out& o : buffer_) {
+      if (o.delivery)
+        ws_->send_delivery(o.delivery);
+      else if (o.binary)
+        ws_->send_binary(o.data);
+      else
+        ws_->send_text(eio::encode_text_packet(o.type, o.data));
+    }
+    buffer_.clear();
+    buffer_bytes_ = 0;
+    return;
+  }
+  if (!poll_ || upgrading_) return;
+  std::vector<PollPiece> pieces;
+  pieces.reserve(buffer_.size() * 2);
+  bool has_close = false;
+  for (Out& o : buffer_) {
+    std::string head = pieces.empty() ? std::string() : std::string(1, eio::record_separator);
+    if (o.delivery) {
+      head += '4';
+      pieces.push_back({nullptr, std::move(head)});
+      pieces.push_back({std::move(o.delivery), {}});
+    } else if (o.binary) {
+      head += 'b';
+      head += core::base64_encode(o.data);
+      pieces.push_back({nullptr, std::move(head)});
+    } else {
+      head += static_cast<char>(o.type);
+      head += o.data;
+      pieces.push_back({nullptr, std::move(head)});
+    }
+    if (o.type == PacketType::close) has_close = true;
+  }
+  buffer_.clear();
+  buffer_bytes_ = 0;
+  answer_poll(std::move(pieces));
+  if (has_close) finish("server close", PacketType::noop);
+}
+
+void EngineSession::answer_poll(std::vector<PollPiece> pieces) {
+  PollAnswer answer;
+  answer.pieces = std::move(pieces);
+  auto respond = std::move(poll_);
+  poll_ = nullptr;
+  respond(std::move(answer));
+  notify_drained();
+}
+
+void EngineSession::when_drained(size_t threshold, std::function<void()> fn) {
+  drained_threshold_ = threshold;
+  drained_ = std::move(fn);
+  if (queued_bytes() <= threshold) notify_drained();
+}
+
+void EngineSession::notify_drained() {
+  if (!drained_ || closing_ || finished_ || queued_bytes() > drained_threshold_) return;
+  asio::post(executor_, [self = shared_from_this(), this, fn = std::move(drained_)] {
+    if (is_open()) fn();
+  });
+  drained_ = nullptr;
+}
+
+void EngineSession::start_heartbeat() {
+  heartbeat_timer_.expires_after(std::chrono::milliseconds(settings_.options.ping_interval_ms));
+  heartbeat_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+    if (!ec) on_heartbeat_timer();
+  });
+}
+
+void EngineSession::on_heartbeat_timer() {
+  if (finished_) return;
+  if (awaiting_pong_) return finish("ping timeout", PacketType::close);
+  // A ping is tiny and must go out even to a reader near its limit: bypass the byte check.
+  awaiting_pong_ = true;
+  if (!closing_) {
+    buffer_bytes_ += 1;
+    buffer_.push_back({PacketType::ping, nullptr, {}, false});
+    schedule_flush();
+  }
+  heartbeat_timer_.expires_after(std::chrono::milliseconds(settings_.options.ping_timeout_ms));
+  heartbeat_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+    if (!ec) on_heartbeat_timer();
+  });
+}
+
+void EngineSession::close(std::string reason, uint16_t ws_code) {
+  if (closing_ || finished_) return;
+  closing_ = true;
+  drained_ = nullptr;
+  asio::post(executor_, [self = shared_from_this(), this, reason = std::move(reason), ws_code] {
+    do_close(reason, ws_code);
+  });
+}
+
+void EngineSession::do_close(std::string reason, uint16_t ws_code) {
+  if (finished_) return;
+  close_ws_code_ = ws_code;
+  if (probe_ && !ws_) {
+    auto probe = std::move(probe_);
+    upgrading_ = false;
+    probe->close(ws_code);
+  }
+  if (ws_) {
+    flush();
+    ws_->close(ws_code);
+    return finish(reason, PacketType::close);
+  }
+  // Polling: the close packet goes out with (after) what is queued, on the waiting or the next GET.
+  buffer_.push_back({PacketType::close, nullptr, {}, false});
+  buffer_bytes_ += 1;
+  flush();
+  if (finished_) return;
+  close_timer_.expires_after(std::chrono::milliseconds(settings_.options.close_grace_ms));
+  close_timer_.async_wait([self = shared_from_this(), this, reason](boost::system::error_code ec) {
+    if (!ec) finish(reason, PacketType::close);
+  });
+}
+
+void EngineSession::finish(std::string_view reason, PacketType poll_packet) {
+  if (finished_) return;
+  spdlog::debug("engine.io session {}: closed ({})", sid_, reason);
+  finished_ = true;
+  closing_ = true;
+  drained_ = nullptr;
+  registry_.remove(sid_);
+  heartbeat_timer_.cancel();
+  close_timer_.cancel();
+  if (poll_) {
+    auto respond = std::move(poll_);
+    poll_ = nullptr;
+    respond(text_answer(std::string(1, static_cast<char>(poll_packet))));
+  }
+  buffer_.clear();
+  buffer_bytes_ = 0;
+  if (auto probe = std::move(probe_)) probe->close(ws::close_code::normal);
+  if (auto w = std::move(ws_)) w->close(close_ws_code_);
+  if (counted_) {
+    counted_ = false;
+    core::metrics().connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (auto h = std::move(handler_)) h->on_close(*this, reason);
+}
+
+}  // namespace parley::net::engineio

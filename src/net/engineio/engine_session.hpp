@@ -1,0 +1,162 @@
+#pragma once
+// EngineSession: one Engine.IO v4 session (sid), whatever carries it: HTTP long-polling, a WebSocket, or
+// polling first and then a WebSocket after the upgrade (probe 2probe/3probe, the waiting GET answered 6,
+// then 5). It owns the session's bounded outbound buffer, the heartbeat (server ping, client pong) and the
+// close handshake; the layer above (Socket.IO, or the echo of conformance mode) is its Handler.
+//
+// Polling requests may arrive on any TCP connection, hence on any loop: the HTTP side finds the session in
+// the node-wide Registry and posts on_poll/on_post to the session's loop; the answer goes back through a
+// PollResponder that the HTTP side posts to its own loop. A GET waits (never blocking a thread) until
+// packets are queued; the heartbeat queues a ping every ping interval, so a GET never waits longer.
+//
+// Outbound: shared Delivery buffers are kept as they are (never copied per recipient): on the WebSocket the
+// delivery's whole 42[...] frame is written; on polling the answer is a list of pieces written with one
+// gather write. Past the byte limit (--send-queue-bytes) the session is cut off as a slow reader.
+// Thread safety: lives on one loop; every member function runs there, except executor()/sid().
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chat/delivery.hpp"
+#include "net/engineio/options.hpp"
+#include "net/engineio/registry.hpp"
+#include "net/engineio/ws_transport.hpp"
+#include "protocol/engineio.hpp"
+
+namespace parley::net::engineio {
+
+// One piece of a polling answer body: a shared delivery's Socket.IO packet, or owned bytes.
+struct PollPiece {
+  chat::DeliveryPtr delivery;
+  std::string text;
+  const std::string& bytes() const { return delivery ? delivery->socketio_packet : text; }
+};
+
+// The answer to one polling request.
+struct PollAnswer {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=UTF-8";
+  std::vector<PollPiece> pieces;
+};
+// Delivers the answer; called exactly once, on the session's loop.
+using PollResponder = std::function<void(PollAnswer)>;
+
+// A 400 (or other status) answer with the reference server's {"code","message"} body.
+PollAnswer error_answer(int engineio_code, unsigned status = 400);
+
+class EngineSession final : public WsTransport::Listener, public std::enable_shared_from_this<EngineSession> {
+ public:
+  // The layer above the session.
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    // The session is open (handshake sent).
+    virtual void on_open(EngineSession& session) = 0;
+    // One message from the client (text or binary).
+    virtual void on_message(EngineSession& session, std::string data, bool binary) = 0;
+    // The session ended; called once.
+    virtual void on_close(EngineSession& session, std::string_view reason) = 0;
+  };
+
+  struct Settings {
+    Options options;
+    size_t send_queue_bytes = 1 << 20;
+    std::optional<std::string> token;  // a token found on the handshake request (query / header)
+  };
+
+  EngineSession(boost::asio::any_io_executor executor, size_t loop_index, std::string sid, Settings settings,
+                Registry& registry);
+  ~EngineSession();
+
+  const std::string& sid() const { return sid_; }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
+  size_t loop_index() const { return loop_index_; }
+  const std::optional<std::string>& handshake_token() const { return settings_.token; }
+  const Options& options() const { return settings_.options; }
+
+  void set_handler(std::shared_ptr<Handler> handler) { handler_ = std::move(handler); }
+
+  // Opens a polling session: registers it and answers its handshake GET through `respond`.
+  void open_polling(PollResponder respond);
+  // Opens a session on a WebSocket (no polling first): registers it and sends the handshake.
+  void open_websocket(std::shared_ptr<WsTransport> transport, std::string initial);
+  // A GET of this session.
+  void on_poll(PollResponder respond);
+  // A POST of this session with its body.
+  void on_post(std::string body, PollResponder respond);
+  // A WebSocket that asks to upgrade this polling session (closed at once if it may not).
+  void on_upgrade(std::shared_ptr<WsTransport> transport, std::string initial);
+
+  // Queues a message (type 4); false if the session is closing or was cut off.
+  bool send_message(std::string_view data, bool binary = false);
+  // Queues a shared delivery (4 + its Socket.IO packet); false if closing or cut off.
+  bool send_delivery(const chat::DeliveryPtr& delivery);
+  // Bytes queued and in flight.
+  size_t queued_bytes() const;
+  // Runs `fn` on this loop once queued_bytes() <= threshold; never if the session closes first.
+  void when_drained(size_t threshold, std::function<void()> fn);
+  bool is_open() const { return !closing_ && !finished_; }
+
+  // Server-side close: queued packets go out first, then the Engine.IO close (polling) or a WebSocket close
+  // frame with `ws_code` (WebSocket). Never closes synchronously: safe from inside a fan-out loop.
+  void close(std::string reason, uint16_t ws_code = protocol::ws::close_code::normal);
+
+  // WsTransport::Listener
+  void on_ws_message(WsTransport& transport, protocol::ws::Message& message) override;
+  void on_ws_written(WsTransport& transport) override;
+  void on_ws_closed(WsTransport& transport) override;
+
+ private:
+  struct Out {
+    protocol::engineio::PacketType type = protocol::engineio::PacketType::message;
+    chat::DeliveryPtr delivery;
+    std::string data;
+    bool binary = false;
+    size_t size() const { return 1 + (delivery ? delivery->socketio_packet.size() : data.size()); }
+  };
+
+  bool enqueue(Out out);
+  void schedule_flush();
+  void flush();
+  void answer_poll(std::vector<PollPiece> pieces);
+  void on_packet(protocol::engineio::Packet packet);
+  void start_heartbeat();
+  void on_heartbeat_timer();
+  void complete_upgrade();
+  void do_close(std::string reason, uint16_t ws_code);
+  // Ends the session: unregisters it, answers a waiting GET (`poll_packet`), closes transports, tells the
+  // handler. Idempotent.
+  void finish(std::string_view reason, protocol::engineio::PacketType poll_packet);
+  void notify_drained();
+
+  boost::asio::any_io_executor executor_;
+  size_t loop_index_;
+  std::string sid_;
+  Settings settings_;
+  Registry& registry_;
+  std::shared_ptr<Handler> handler_;
+
+  std::deque<Out> buffer_;
+  size_t buffer_bytes_ = 0;
+  PollResponder poll_;                   // the waiting GET, if any
+  std::shared_ptr<WsTransport> ws_;      // the WebSocket transport once active
+  std::shared_ptr<WsTransport> probe_;   // a WebSocket being probed for the upgrade
+  bool upgrading_ = false;               // probe answered: GETs are answered with noop
+  boost::asio::steady_timer heartbeat_timer_;
+  boost::asio::steady_timer close_timer_;
+  bool awaiting_pong_ = false;
+  std::function<void()> drained_;
+  size_t drained_threshold_ = 0;
+  uint16_t close_ws_code_ = protocol::ws::close_code::normal;
+  bool flush_scheduled_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  bool counted_ = false;
+};
+
+}  // namespace parley::net::engineio

@@ -1,0 +1,224 @@
+#include "net/engineio/service.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <openssl/rand.h>
+
+#include "core/base64.hpp"
+#include "net/engineio/engine_session.hpp"
+#include "net/engineio/socketio_handler.hpp"
+#include "net/engineio/ws_transport.hpp"
+#include "net/request_token.hpp"
+#include "protocol/engineio.hpp"
+#include "protocol/ws_handshake.hpp"
+
+namespace parley::net::engineio {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace eio = protocol::engineio;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::string new_sid() {
+  unsigned char bytes[15];
+  RAND_bytes(bytes, sizeof(bytes));
+  return core::base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+
+std::string_view reason_phrase(unsigned status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 413: return "Payload Too Large";
+    default: return "Error";
+  }
+}
+
+// Writes an answer with one gather write: the status line and headers, then every piece as it is (shared
+// delivery buffers are not copied).
+asio::awaitable<bool> write_answer(beast::tcp_stream& stream, const PollAnswer& answer, bool keep_alive) {
+  size_t length = 0;
+  for (const auto& p : answer.pieces) length += p.bytes().size();
+  std::string head = "HTTP/1.1 " + std::to_string(answer.status) + " " + std::string(reason_phrase(answer.status)) +
+                     "\r\nContent-Type: " + answer.content_type + "\r\nContent-Length: " + std::to_string(length) +
+                     "\r\nCache-Control: no-store\r\n" + (keep_alive ? "" : "Connection: close\r\n") + "\r\n";
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(answer.pieces.size() + 1);
+  buffers.emplace_back(head.data(), head.size());
+  for (const auto& p : answer.pieces) buffers.emplace_back(p.bytes().data(), p.bytes().size());
+  stream.expires_after(std::chrono::seconds(30));
+  auto [ec, n] = co_await asio::async_write(stream, buffers, use_tuple);
+  co_return !ec && keep_alive;
+}
+
+// What a polling request does on its session's loop.
+using SessionOp = std::function<void(EngineSession&, PollResponder)>;
+
+// Runs `op(session, responder)` on the session's loop and waits (without blocking) for the answer, which is
+// posted back to `ex`. Not a coroutine itself, and called with named arguments only: GCC 12 destroys some
+// temporaries of a co_await expression twice.
+asio::awaitable<PollAnswer> ask(const std::shared_ptr<EngineSession>& session, const asio::any_io_executor& ex,
+                                const SessionOp& op) {
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(PollAnswer)>(
+      [session, ex, op](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        PollResponder respond = [shared, ex](PollAnswer a) {
+          asio::post(ex, [shared, a = std::move(a)]() mutable { (*shared)(std::move(a)); });
+        };
+        asio::post(session->executor(), [session, op, respond = std::move(respond)]() mutable {
+          op(*session, std::move(respond));
+        });
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<void> refuse_upgrade(beast::tcp_stream& stream, int code, unsigned version) {
+  http::response<http::string_body> res{http::status::bad_request, version};
+  res.set(http::field::content_type, "application/json");
+  res.body() = eio::encode_error_body(code);
+  res.prepare_payload();
+  res.keep_alive(false);
+  co_await http::async_write(stream, res, use_tuple);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+}  // namespace
+
+Service::Service(chat::Node* node, Authenticator authenticate, core::Limits limits, Options options)
+    : node_(node), authenticate_(std::move(authenticate)), limits_(limits), options_(options) {}
+
+bool Service::handles(std::string_view path) const {
+  if (path == "/socket.io" || path.starts_with("/socket.io/")) return true;
+  return options_.conformance && (path == "/engine.io" || path.starts_with("/engine.io/"));
+}
+
+std::shared_ptr<EngineSession> Service::make_session(const asio::any_io_executor& executor, size_t loop_index,
+                                                     const HttpRequest& request, bool echo) {
+  EngineSession::Settings settings;
+  settings.options = options_;
+  settings.send_queue_bytes = limits_.send_queue_bytes;
+  if (auto t = find_request_token(request)) settings.token = t->token;
+  auto session = std::make_shared<EngineSession>(executor, loop_index, new_sid(), std::move(settings), registry_);
+  if (echo)
+    session->set_handler(std::make_shared<EchoHandler>());
+  else
+    session->set_handler(std::make_shared<SocketIoHandler>(node_, authenticate_, options_.conformance));
+  return session;
+}
+
+asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest request, beast::flat_buffer& buffer,
+                                     size_t loop_index, bool& taken) {
+  std::string_view target = request.target();
+  bool echo = target_path(target).starts_with("/engine.io");
+  bool keep_alive = request.keep_alive();
+  auto eio_version = query_param(target, "EIO");
+  auto transport_name = query_param(target, "transport");
+  auto sid = query_param(target, "sid");
+  if (sid && sid->empty()) sid.reset();
+  auto transport = transport_name ? eio::parse_transport(*transport_name) : std::nullopt;
+  bool is_upgrade = beast::websocket::is_upgrade(request);
+
+  int error = -1;
+  if (!transport) error = eio::error_code::unknown_transport;
+  else if (!eio_version || *eio_version != "4") error = eio::error_code::unsupported_protocol_version;
+  else if (is_upgrade && *transport != eio::Transport::websocket) error = eio::error_code::bad_request;
+  else if (!is_upgrade && *transport != eio::Transport::polling) error = eio::error_code::bad_request;
+  if (is_upgrade) {
+    if (error < 0 && (request[http::field::sec_websocket_version] != "13" ||
+                      !protocol::ws::is_valid_key(request[http::field::sec_websocket_key])))
+      error = eio::error_code::bad_request;
+    taken = true;
+    if (error >= 0) {
+      co_await refuse_upgrade(stream, error, request.version());
+      co_return false;
+    }
+    co_await upgrade(stream, std::move(request), buffer, loop_index, std::move(sid), echo);
+    co_return false;
+  }
+  PollAnswer answer;
+  if (error >= 0) {
+    answer = error_answer(error);
+  } else if (!sid) {
+    if (request.method() != http::verb::get) {
+      answer = error_answer(eio::error_code::bad_handshake_method);
+    } else {
+      auto session = make_session(stream.get_executor(), loop_index, request, echo);
+      session->open_polling([&answer](PollAnswer a) { answer = std::move(a); });
+    }
+  } else if (auto session = registry_.find(*sid); !session) {
+    answer = error_answer(eio::error_code::unknown_sid);
+  } else if (request.method() == http::verb::get || request.method() == http::verb::post) {
+    SessionOp op;
+    if (request.method() == http::verb::get) {
+      op = [](EngineSession& s, PollResponder r) { s.on_poll(std::move(r)); };
+    } else {
+      auto body = std::make_shared<std::string>(std::move(request.body()));
+      op = [body](EngineSession& s, PollResponder r) { s.on_post(std::move(*body), std::move(r)); };
+    }
+    auto ex = stream.get_executor();
+    answer = co_await ask(session, ex, op);
+  } else {
+    answer = error_answer(eio::error_code::bad_request);
+  }
+  bool more = co_await write_answer(stream, answer, keep_alive);
+  co_return more;
+}
+
+asio::awaitable<void> Service::upgrade(beast::tcp_stream& stream, HttpRequest request, beast::flat_buffer& buffer,
+                                       size_t loop_index, std::optional<std::string> sid, bool echo) {
+  std::shared_ptr<EngineSession> existing;
+  if (sid) {
+    existing = registry_.find(*sid);
+    if (!existing) co_return co_await refuse_upgrade(stream, eio::error_code::unknown_sid, request.version());
+  }
+  auto key = request[http::field::sec_websocket_key];
+  http::response<http::empty_body> res{http::status::switching_protocols, request.version()};
+  res.set(http::field::upgrade, "websocket");
+  res.set(http::field::connection, "Upgrade");
+  res.set(http::field::sec_websocket_accept, protocol::ws::accept_key(key));
+  stream.expires_never();
+  auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+  if (ec) co_return;
+  auto data = buffer.data();
+  std::string initial(static_cast<const char*>(data.data()), data.size());
+  asio::ip::tcp::socket socket = stream.release_socket();
+
+  if (!existing) {
+    auto session = make_session(socket.get_executor(), loop_index, request, echo);
+    auto transport = std::make_shared<WsTransport>(std::move(socket), options_.max_payload);
+    session->open_websocket(std::move(transport), std::move(initial));
+    co_return;
+  }
+  // The upgrade of a polling session: its socket moves to the session's loop.
+  if (socket.get_executor() != existing->executor()) {
+    boost::system::error_code pec;
+    auto protocol = socket.local_endpoint(pec).protocol();
+    if (pec) co_return;
+    auto fd = socket.release(pec);
+    if (pec) co_return;
+    socket = asio::ip::tcp::socket(existing->executor(), protocol, fd);
+  }
+  auto transport = std::make_shared<WsTransport>(std::move(socket), options_.max_payload);
+  asio::post(existing->executor(), [existing, transport, initial = std::move(initial)]() mutable {
+    existing->on_upgrade(std::move(transport), std::move(initial));
+  });
+}
+
+void Service::close_all() {
+  for (auto& session : registry_.all()) {
+    asio::post(session->executor(), [session] { session->close("server shutting down", 1001); });
+  }
+}
+
+}  // namespace parley::net::engineio

@@ -1,0 +1,51 @@
+#pragma once
+// Service: the Engine.IO v4 / Socket.IO v5 endpoint at /socket.io/ (and, in conformance mode, the plain
+// Engine.IO echo endpoint /engine.io/). HttpConnection hands it every request under those paths: handshakes,
+// polling GET/POST of a session (found in the node-wide Registry and answered on the session's loop), and
+// WebSocket upgrades (a new session, or the upgrade of a polling session: the socket then moves to the
+// session's loop).
+// Thread safety: serve() runs on the calling connection's loop and may run on many loops at once; the
+// Registry is the only shared state.
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "chat/node.hpp"
+#include "core/config.hpp"
+#include "net/engineio/options.hpp"
+#include "net/engineio/registry.hpp"
+#include "net/http_types.hpp"
+
+namespace parley::net::engineio {
+
+class Service {
+ public:
+  Service(chat::Node* node, Authenticator authenticate, core::Limits limits, Options options);
+
+  // True for paths this service answers: /socket.io/... (and /engine.io/... in conformance mode).
+  bool handles(std::string_view path) const;
+  // Serves one request on `stream` (loop `loop_index`). Answers whether the HTTP connection may go on with
+  // another request; sets `taken` when the socket was handed to a WebSocket transport.
+  boost::asio::awaitable<bool> serve(boost::beast::tcp_stream& stream, HttpRequest request,
+                                     boost::beast::flat_buffer& buffer, size_t loop_index, bool& taken);
+  // Closes every session (shutdown), as a 1001 close.
+  void close_all();
+  // Drops every session still registered (after the loops stopped, before they are destroyed).
+  void forget_all() { registry_.clear(); }
+  const Options& options() const { return options_; }
+
+ private:
+  std::shared_ptr<class EngineSession> make_session(const boost::asio::any_io_executor& executor, size_t loop_index,
+                                                    const HttpRequest& request, bool echo);
+  boost::asio::awaitable<void> upgrade(boost::beast::tcp_stream& stream, HttpRequest request,
+                                       boost::beast::flat_buffer& buffer, size_t loop_index,
+                                       std::optional<std::string> sid, bool echo);
+
+  chat::Node* node_;
+  Authenticator authenticate_;
+  core::Limits limits_;
+  Options options_;
+  Registry registry_;
+};
+
+}  // namespace parley::net::engineio

@@ -1,0 +1,175 @@
+#include "net/engineio/socketio_handler.hpp"
+
+#include <boost/json.hpp>
+#include <openssl/rand.h>
+
+#include "core/base64.hpp"
+#include "core/metrics.hpp"
+
+namespace parley::net::engineio {
+
+namespace json = boost::json;
+namespace sio = protocol::socketio;
+using core::ErrorCode;
+
+namespace {
+std::string random_id() {
+  unsigned char bytes[15];
+  RAND_bytes(bytes, sizeof(bytes));
+  return core::base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+}  // namespace
+
+SocketIoHandler::SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance)
+    : node_(node), authenticate_(authenticate), conformance_(conformance) {}
+
+void SocketIoHandler::on_open(EngineSession& session) {
+  connect_timer_ = std::make_unique<boost::asio::steady_timer>(session.executor());
+  connect_timer_->expires_after(std::chrono::milliseconds(session.options().connect_timeout_ms));
+  connect_timer_->async_wait([self = shared_from_this(), s = session.shared_from_this()](boost::system::error_code ec) {
+    if (!ec && !self->ever_connected_) s->close("connect timeout");
+  });
+}
+
+void SocketIoHandler::on_message(EngineSession& session, std::string data, bool binary) {
+  if (binary) {
+    if (!partial_) {
+      core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      return session.close("unexpected binary attachment");
+    }
+    attachments_.push_back(std::move(data));
+    if (attachments_.size() == partial_->attachments) {
+      auto packet = std::move(*partial_);
+      partial_.reset();
+      dispatch(session, std::move(packet), std::exchange(attachments_, {}));
+    }
+    return;
+  }
+  if (partial_) {
+    core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    return session.close("missing binary attachments");
+  }
+  auto packet = sio::decode(data);
+  if (!packet) {
+    core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    return session.close("parse error: " + packet.error().message);
+  }
+  if (packet->attachments > 0) {
+    partial_ = std::move(*packet);
+    return;
+  }
+  dispatch(session, std::move(*packet), {});
+}
+
+void SocketIoHandler::on_close(EngineSession&, std::string_view) {
+  if (connect_timer_) connect_timer_->cancel();
+  if (auto chat = std::move(chat_)) chat->end();
+  namespaces_.clear();
+}
+
+void SocketIoHandler::dispatch(EngineSession& session, sio::Packet packet, std::vector<std::string> attachments) {
+  switch (packet.type) {
+    case sio::PacketType::connect:
+      return on_connect(session, packet);
+    case sio::PacketType::disconnect:
+      namespaces_.erase(packet.nsp);
+      if (packet.nsp == "/" && chat_) std::exchange(chat_, nullptr)->end();
+      return;
+    case sio::PacketType::event:
+    case sio::PacketType::binary_event:
+      if (!namespaces_.contains(packet.nsp)) return;  // as the reference: ignored
+      return on_event(session, std::move(packet), std::move(attachments));
+    case sio::PacketType::ack:
+    case sio::PacketType::binary_ack:
+    case sio::PacketType::connect_error:
+      return;  // the server never asks for acks
+  }
+}
+
+void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& packet) {
+  bool known = packet.nsp == "/" || (conformance_ && packet.nsp == "/custom");
+  if (!known) {
+    session.send_message(sio::encode_connect_error(packet.nsp, "Invalid namespace"));
+    return;
+  }
+  if (conformance_) {
+    ever_connected_ = true;
+    namespaces_.insert(packet.nsp);
+    session.send_message(sio::encode_connect_ok(packet.nsp, random_id()));
+    std::string auth = packet.data ? json::serialize(*packet.data) : "{}";
+    session.send_message(sio::encode(sio::PacketType::event, packet.nsp, std::nullopt, "[\"auth\"," + auth + "]"));
+    return;
+  }
+  // The token: the CONNECT payload's `token`, else the handshake request's (?token=, Authorization).
+  std::optional<std::string> token;
+  if (packet.data && packet.data->is_object()) {
+    if (auto* t = packet.data->get_object().if_contains("token"); t && t->is_string())
+      token = std::string(t->get_string());
+  }
+  if (!token) token = session.handshake_token();
+  core::Result<chat::Identity> identity{ErrorCode::unauthorized, "a token is required"};
+  if (token) identity = authenticate_(*token);
+  if (!identity) {
+    std::string data = "{\"code\":" + protocol::json_quote(core::to_string(identity.error().code)) + "}";
+    session.send_message(sio::encode_connect_error(packet.nsp, identity.error().message, data));
+    return;
+  }
+  ever_connected_ = true;
+  namespaces_.insert(packet.nsp);
+  if (chat_) std::exchange(chat_, nullptr)->end();
+  session.send_message(sio::encode_connect_ok(packet.nsp, random_id()));
+  chat_ = std::make_shared<ChatSession>(session.shared_from_this(), *node_, std::move(*identity));
+  chat_->start();
+}
+
+void SocketIoHandler::on_event(EngineSession& session, sio::Packet packet, std::vector<std::string> attachments) {
+  if (conformance_) return conformance_event(session, packet, attachments);
+  if (!chat_ || packet.nsp != "/") return;
+  auto& args = packet.data->get_array();
+  protocol::Request request;
+  if (args.front().is_string()) request.event = std::string(args.front().get_string());
+  if (args.size() > 1) request.data = std::move(args[1]);
+  if (packet.id) request.id = json::value(*packet.id);
+  if (!args.front().is_string()) {
+    chat_->reply_error(request, {ErrorCode::bad_request, "the event name must be a string"});
+    return;
+  }
+  if (!attachments.empty()) {
+    chat_->reply_error(request, {ErrorCode::bad_request, "chat events carry JSON, not binary attachments"});
+    return;
+  }
+  core::metrics().messages_in.fetch_add(1, std::memory_order_relaxed);
+  node_->handle(chat_, std::move(request));
+}
+
+void SocketIoHandler::conformance_event(EngineSession& session, const sio::Packet& packet,
+                                        const std::vector<std::string>& attachments) {
+  const auto& args = packet.data->get_array();
+  if (!args.front().is_string()) return;
+  std::string_view name = args.front().get_string();
+  bool binary = packet.type == sio::PacketType::binary_event;
+  if (name == "message") {
+    sio::Packet back = packet;
+    back.id.reset();
+    back.data->get_array().front() = "message-back";
+    return send_packet(session, back, attachments);
+  }
+  if (name == "message-with-ack" && packet.id) {
+    sio::Packet ack;
+    ack.type = binary ? sio::PacketType::binary_ack : sio::PacketType::ack;
+    ack.nsp = packet.nsp;
+    ack.id = packet.id;
+    ack.attachments = packet.attachments;
+    json::array rest(args.begin() + 1, args.end());
+    ack.data = json::value(std::move(rest));
+    return send_packet(session, ack, attachments);
+  }
+}
+
+void SocketIoHandler::send_packet(EngineSession& session, const sio::Packet& packet,
+                                  const std::vector<std::string>& attachments) {
+  session.send_message(sio::encode(packet));
+  for (const auto& a : attachments) session.send_message(a, true);
+}
+
+}  // namespace parley::net::engineio
