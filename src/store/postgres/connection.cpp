@@ -24,7 +24,11 @@ std::string first_line(const char* message) {
 std::string joined_lines(const char* message) {
   std::string text = message != nullptr ? message : "";
   std::string out;
-  for (char c : text) out += (c == '\n') ? ' ' : c;
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
