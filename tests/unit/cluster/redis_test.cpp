@@ -158,9 +158,9 @@ TEST(RedisPresence, CountsUsersAcrossNodesAndForgetsADeadNode) {
   };
   ASSERT_TRUE(wait_for([&] { return count(n1, "r") == 0; }));
   EXPECT_TRUE(join(n1, "r", 1, "n1:1"));
-  EXPECT_FALSE(join(n2, "r", 1, "n2:1"));  // same user, second connection on another node
-  EXPECT_FALSE(join(n2, "r", 1, "n2:1"));  // idempotent
-  EXPECT_TRUE(join(n2, "r", 2, "n2:2"));
+  EXPECT_FALSE(join(*n2, "r", 1, "n2:1"));  // same user, second connection on another node
+  EXPECT_FALSE(join(*n2, "r", 1, "n2:1"));  // idempotent
+  EXPECT_TRUE(join(*n2, "r", 2, "n2:2"));
   EXPECT_EQ(count(n1, "r"), 2);
   {
     std::promise<std::vector<Member>> pr;
