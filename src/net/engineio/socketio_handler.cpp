@@ -138,8 +138,8 @@ void SocketIoHandler::on_event(EngineSession& session, sio::Packet packet, std::
     chat_->reply_error(request, {ErrorCode::bad_request, "chat events carry JSON, not binary attachments"});
     return;
   }
-  core::metrics().messages_in.fetch_add(1, std::memory_order_relaxed);
-  node_->handle(chat_, std::move(request));
+  node_->handle(chat_, std::move(request));  // counts messages_in
+
 }
 
 void SocketIoHandler::conformance_event(EngineSession& session, const sio::Packet& packet,
