@@ -6,6 +6,7 @@
 #include "cluster/redis/redis_broker.hpp"
 #include "cluster/redis/redis_presence.hpp"
 #include "cluster/redis/redis_rate_limit.hpp"
+#include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace parley::app {
@@ -14,6 +15,11 @@ core::Result<std::unique_ptr<store::Store>> open_store(const std::string& url) {
   constexpr std::string_view sqlite_prefix = "sqlite:";
   if (url.starts_with(sqlite_prefix)) {
     auto opened = store::SqliteStore::open(url.substr(sqlite_prefix.size()));
+    if (!opened) return opened.error();
+    return std::unique_ptr<store::Store>(std::move(opened.value()));
+  }
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    auto opened = store::PostgresStore::open(url);
     if (!opened) return opened.error();
     return std::unique_ptr<store::Store>(std::move(opened.value()));
   }
