@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -55,6 +56,14 @@ bool split_listen(const std::string& listen, std::string& host, uint16_t& port) 
     return false;
   }
   return true;
+}
+
+// "<node-id>." when the node id is safe in a URL query and an nginx map key; else nothing.
+std::string sid_prefix_for(const std::string& node_id) {
+  bool safe = !node_id.empty() && node_id.size() <= 64 && std::all_of(node_id.begin(), node_id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+  return safe ? node_id + "." : "";
 }
 
 int fail(const std::string& line) {
@@ -137,7 +146,8 @@ int serve(const core::Config& input) {
                                    .ping_timeout_ms = config.socketio.ping_timeout_ms,
                                    .max_payload = config.socketio.max_payload,
                                    .connect_timeout_ms = config.socketio.conformance ? 1000 : 45000,
-                                   .conformance = config.socketio.conformance});
+                                   .conformance = config.socketio.conformance,
+                                   .sid_prefix = sid_prefix_for(config.node_id)});
   if (config.socketio.conformance) spdlog::warn("--socketio-conformance: Socket.IO runs the protocol test suites' echo server, without authentication");
   net::ConnectionContext context{.node = &node,
                                  .http = [&api](net::HttpRequest&& r, net::Responder respond) {

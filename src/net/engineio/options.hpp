@@ -1,4 +1,5 @@
 #pragma once
+#include <string>
 // Settings of the Engine.IO / Socket.IO endpoint (flags --ping-interval, --ping-timeout, --max-payload,
 // --socketio-conformance). Thread safety: immutable after start-up.
 #include <cstddef>
@@ -13,6 +14,9 @@ struct Options {
   int64_t connect_timeout_ms = 45000;  // a session that sends no Socket.IO CONNECT this long is closed
   int64_t close_grace_ms = 2000;     // a closing session waits this long for its last poll / write
   bool conformance = false;          // echo behaviour of the official protocol test suites
+  // Starts every session id, so a load balancer can route a polling session's requests to the node that holds
+  // it (deploy/nginx.conf.template maps "<node-id>." prefixes). Empty: bare random ids.
+  std::string sid_prefix;
 };
 
 }  // namespace parley::net::engineio

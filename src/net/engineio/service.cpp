@@ -27,10 +27,11 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-std::string new_sid() {
+// `prefix` + 120 random bits, base64url.
+std::string new_sid(const std::string& prefix) {
   unsigned char bytes[15];
   RAND_bytes(bytes, sizeof(bytes));
-  return core::base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+  return prefix + core::base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
 }
 
 std::string_view reason_phrase(unsigned status) {
@@ -109,7 +110,7 @@ std::shared_ptr<EngineSession> Service::make_session(const asio::any_io_executor
   settings.options = options_;
   settings.send_queue_bytes = limits_.send_queue_bytes;
   if (auto t = find_request_token(request)) settings.token = t->token;
-  auto session = std::make_shared<EngineSession>(executor, loop_index, new_sid(), std::move(settings), registry_);
+  auto session = std::make_shared<EngineSession>(executor, loop_index, new_sid(options_.sid_prefix), std::move(settings), registry_);
   if (echo)
     session->set_handler(std::make_shared<EchoHandler>());
   else
