@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 namespace ws = protocol::ws;
 
 namespace {
-constexpr size_t read_chunk = 4096;
+constexpr size_t read_chunk = 65536;  // per thread, not per connection
 constexpr auto close_grace = std::chrono::seconds(2);
 const std::string& native_frame_of(const chat::Delivery& d) { return d.native_ws_frame; }
 }  // namespace
@@ -49,18 +49,28 @@ void WsConnection::start(std::string initial) {
   read();
 }
 
+// Waits for readability, then reads into a buffer shared by every connection of this thread: an idle
+// connection holds no read buffer (the parser keeps any partial frame itself, so nothing refers to the shared
+// buffer once on_bytes returns).
 void WsConnection::read() {
   if (finished_) return;
-  if (!read_buffer_) read_buffer_ = std::make_unique<uint8_t[]>(read_chunk);
-  socket_.async_read_some(asio::buffer(read_buffer_.get(), read_chunk),
-                          [self = shared_from_this(), this](boost::system::error_code ec, size_t n) {
-                            if (ec) {
-                              log_state("read ended");
-                              return finish();
-                            }
-                            on_bytes(read_buffer_.get(), n);
-                            read();
-                          });
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this(), this](boost::system::error_code ec) {
+    if (finished_) return;
+    if (ec) {
+      log_state("read ended");
+      return finish();
+    }
+    thread_local std::unique_ptr<uint8_t[]> shared_buffer = std::make_unique<uint8_t[]>(read_chunk);
+    socket_.non_blocking(true, ec);
+    size_t n = socket_.read_some(asio::buffer(shared_buffer.get(), read_chunk), ec);
+    if (ec == asio::error::would_block) return read();
+    if (ec) {
+      log_state("read ended");
+      return finish();
+    }
+    on_bytes(shared_buffer.get(), n);
+    read();
+  });
 }
 
 void WsConnection::on_bytes(const uint8_t* data, size_t size) {

@@ -52,7 +52,6 @@ class WsConnection final : public chat::Session {
   WriteQueue queue_;
   boost::asio::steady_timer expiry_timer_;
   boost::asio::steady_timer close_timer_;
-  std::unique_ptr<uint8_t[]> read_buffer_;
   std::function<void()> drained_;
   size_t drained_threshold_ = 0;
   bool flush_scheduled_ = false;
