@@ -1,6 +1,7 @@
 #include "net/server.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "net/http_connection.hpp"
@@ -58,11 +59,15 @@ void Server::accept(size_t loop) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       std::make_shared<HttpConnection>(std::move(socket), loop, *context_)->start();
-    } else {
-      // Out of file descriptors and the like: log, then keep accepting (after a breath, via the loop).
-      spdlog::warn("accept failed: {}", ec.message());
+      if (acceptors_[loop]->is_open()) accept(loop);
+      return;
     }
-    if (acceptors_[loop]->is_open()) accept(loop);
+    // Out of file descriptors and the like: say so, and try again shortly instead of spinning.
+    spdlog::warn("accept failed: {}", ec.message());
+    auto pause = std::make_shared<asio::steady_timer>(*loops_[loop], std::chrono::milliseconds(100));
+    pause->async_wait([this, loop, pause](boost::system::error_code) {
+      if (acceptors_[loop]->is_open()) accept(loop);
+    });
   });
 }
 
