@@ -7,7 +7,7 @@ import path from 'node:path';
 
 const [resultsPath, outPath, chartDir, tag, uptime = ''] = process.argv.slice(2);
 const rows = fs.readFileSync(resultsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const get = (workload, server) => rows.find((r) => r.workload === workload && r.server === server);
+const get = (workload, server) => rows.find((r) => r.workload === workload && r.impl === server);
 const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown';
 const fmt = (n, d = 0) => (n === undefined || n === null || Number.isNaN(n) ? '–' : Number(n).toLocaleString('en-US', { maximumFractionDigits: d }));
 const ratio = (a, b) => (a && b ? a / b : NaN);
@@ -32,7 +32,7 @@ function chart(w, p, s) {
   let plot;
   if (w.name === 'fanout-fixed') {
     const line = (label, r) => `${label} ${r?.latency_ms?.p50 ?? 0} ${r?.latency_ms?.p90 ?? 0} ${r?.latency_ms?.p99 ?? 0}`;
-    fs.writeFileSync(dat, `server p50 p90 p99\n${line('Parley', p)}\n${line('Socket.IO', s)}\n`);
+    fs.writeFileSync(dat, `${line('Parley', p)}\n${line('Socket.IO', s)}\n`);
     plot = `set style data histograms; set style histogram clustered gap 1; set style fill solid 0.8 border -1;
 set ylabel "latency (ms)"; set key top left; set yrange [0:*];
 plot "${dat}" using 2:xtic(1) title "p50", "" using 3 title "p90", "" using 4 title "p99"`;
@@ -85,7 +85,7 @@ lines.push('| workload | server | conns | msgs/s | deliveries/s | p50 | p90 | p9
 lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const l = r.latency_ms ?? {};
-  lines.push(`| ${r.workload} | ${r.server} | ${fmt(r.connected)} | ${fmt(r.messages_per_s)} | ${fmt(r.deliveries_per_s)} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.max} | ${fmt(r.lost)} | ${fmt(r.duplicated)} | ${fmt(r.send_errors + r.connect_errors)} | ${r.server?.cpu_pct_run ?? '–'} | ${fmt(r.server?.rss_kib_connected)} |`);
+  lines.push(`| ${r.workload} | ${r.impl} | ${fmt(r.connected)} | ${fmt(r.messages_per_s)} | ${fmt(r.deliveries_per_s)} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.max} | ${fmt(r.lost)} | ${fmt(r.duplicated)} | ${fmt(r.send_errors + r.connect_errors)} | ${r.server?.cpu_pct_run ?? '–'} | ${fmt(r.server?.rss_kib_connected)} |`);
 }
 lines.push('', '## Charts', '');
 for (const w of workloads) {

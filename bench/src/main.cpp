@@ -10,8 +10,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "http_login.hpp"
 #include "options.hpp"
@@ -100,6 +102,33 @@ Stats run(const Options& o, const Plan& plan, const std::vector<Account>& accoun
   return total;
 }
 
+// Tokens saved by an earlier run against the same server and user prefix (--token-cache), if enough of them.
+std::vector<Account> cached_accounts(const Options& o, size_t count) {
+  std::vector<Account> out;
+  if (o.token_cache.empty()) return out;
+  std::ifstream in(o.token_cache);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object() || v.at("prefix") != json::value(o.user_prefix))
+    return out;
+  for (const auto& a : v.at("accounts").as_array()) {
+    if (out.size() == count) break;
+    const auto& obj = a.as_object();
+    out.push_back({obj.at("id").to_number<int64_t>(), std::string(obj.at("username").as_string()),
+                   std::string(obj.at("token").as_string())});
+  }
+  if (out.size() < count) out.clear();
+  return out;
+}
+
+void save_accounts(const Options& o, const std::vector<Account>& accounts) {
+  if (o.token_cache.empty()) return;
+  json::array list;
+  for (const auto& a : accounts) list.push_back(json::object{{"id", a.id}, {"username", a.username}, {"token", a.token}});
+  std::ofstream(o.token_cache) << json::serialize(json::object{{"url", o.urls[0]}, {"prefix", o.user_prefix}, {"accounts", list}});
+}
+
 // One full run: login, connections, sending, result as a JSON object.
 json::object bench_run(Options o) {
   Limits nofile = raise_nofile();
@@ -109,15 +138,25 @@ json::object bench_run(Options o) {
   if (plan.conns.size() > per_proc_cap)
     std::fprintf(stderr, "parley-bench: RLIMIT_NOFILE is %llu per process; %zu connections use %zu processes\n",
                  (unsigned long long)nofile.soft, plan.conns.size(), procs);
-  std::vector<Account> accounts =
-      login_users(parse_url(o.urls[0]), o.user_prefix, plan.users, o.password, std::max<size_t>(4, o.threads));
+  std::vector<Account> accounts = cached_accounts(o, plan.users);
+  if (accounts.empty()) {
+    accounts = login_users(parse_url(o.urls[0]), o.user_prefix, plan.users, o.password, std::max<size_t>(4, o.threads));
+    save_accounts(o, accounts);
+  }
 
+  // Server samples: before connecting, once all are connected, and at the end of the measured window (the
+  // drain is not counted in the CPU figure).
   ServerSample before = sample(o.server_pids), at_ready, after;
+  std::thread window_clock;
   Stats s = run(o, plan, accounts, procs, [&] {
     if (!o.server_pids.empty() && o.scenario == "idle") sleep(2);  // let the server settle
     at_ready = sample(o.server_pids);
+    window_clock = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup + o.duration));
+      after = sample(o.server_pids);
+    });
   });
-  after = sample(o.server_pids);
+  if (window_clock.joinable()) window_clock.join();
 
   uint64_t lost = s.expected > s.unique ? s.expected - s.unique : 0;
   json::object r{{"bench", "parley-bench"},
@@ -234,7 +273,12 @@ int main(int argc, char** argv) {
   app.add_option("--user-prefix", o.user_prefix, "bench user names: PREFIX<i>")->capture_default_str();
   app.add_option("--password", o.password, "bench users' password");
   app.add_option("--label", o.label, "copied into the result");
+  app.add_option("--token-cache", o.token_cache, "file of tokens to reuse against the same server, or one sharing its store and JWT secret (skips login)");
   app.add_flag("--quick", o.quick, "start a Parley (PARLEY_BIN, default build/src/parley) and run a tiny check");
+  // A later value overrides an earlier one (scripts pass defaults first); --url and --server-pid accumulate.
+  for (auto* opt : app.get_options())
+    if (opt->get_name() != "--url" && opt->get_name() != "--server-pid" && opt->get_name() != "--help")
+      opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   CLI11_PARSE(app, argc, argv);
   try {
     if (o.quick) return quick(o);

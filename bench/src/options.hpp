@@ -25,6 +25,7 @@ struct Options {
   std::string user_prefix = "bench_u";
   std::string password = "bench-pass";
   std::string label;
+  std::string token_cache;           // reuse tokens of an earlier run against the same server (file)
   bool quick = false;
 };
 

@@ -347,6 +347,7 @@ Stats run_local(const Options& o, const Plan& plan, const std::vector<Account>& 
   shared.window_end = shared.window_start + uint64_t(o.duration * 1e6);
   bool sends = o.scenario != "idle";
   shared.phase = sending;
+  if (proc == 0) std::fprintf(stderr, "parley-bench: all connected, sending; the window opens in %.1f s\n", o.warmup);
   if (sends)
     for (auto& w : workers) w->start_sending();
   while (now_us() < shared.window_end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
