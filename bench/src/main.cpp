@@ -135,9 +135,9 @@ json::object bench_run(Options o) {
   Plan plan = make_plan(o);
   size_t per_proc_cap = nofile.soft > 300 ? nofile.soft - 200 : nofile.soft;
   size_t procs = o.procs ? o.procs : std::max<size_t>(1, (plan.conns.size() + per_proc_cap - 1) / per_proc_cap);
-  if (plan.conns.size() > per_proc_cap)
-    std::fprintf(stderr, "parley-bench: RLIMIT_NOFILE is %llu per process; %zu connections use %zu processes\n",
-                 (unsigned long long)nofile.soft, plan.conns.size(), procs);
+  std::fprintf(stderr, "parley-bench: RLIMIT_NOFILE is %llu per process (hard %llu); %zu connections in %zu process%s\n",
+               (unsigned long long)nofile.soft, (unsigned long long)nofile.hard, plan.conns.size(), procs,
+               procs == 1 ? "" : "es");
   std::vector<Account> accounts = cached_accounts(o, plan.users);
   if (accounts.empty()) {
     accounts = login_users(parse_url(o.urls[0]), o.user_prefix, plan.users, o.password, std::max<size_t>(4, o.threads));
@@ -212,7 +212,8 @@ bool clean(const json::object& r) {
          r.at("disconnects").as_uint64() == 0 && r.at("sent").as_uint64() > 0;
 }
 
-// --quick: a Parley of its own, a tiny fan-out and DM run of each protocol it speaks; non-zero on any fault.
+// --quick: a Parley of its own, a tiny fan-out and DM run over the native protocol and Socket.IO; non-zero on
+// any loss, duplicate, error or disconnect.
 int quick(Options o) {
   const char* bin = std::getenv("PARLEY_BIN");
   ServerProc server(bin && *bin ? bin : "build/src/parley");
@@ -223,9 +224,12 @@ int quick(Options o) {
   o.threads = 1;
   o.procs = 1;
   o.sources = 2;
+  o.token_cache = "/tmp/parley-bench-quick-" + std::to_string(getpid()) + ".json";  // one login per user
   bool ok = true;
+  for (const char* protocol : {"native", "socketio"})
   for (const char* scenario : {"fanout", "dm"}) {
     Options q = o;
+    q.protocol = protocol;
     q.scenario = scenario;
     q.rooms = 4;
     q.members = 5;
@@ -237,6 +241,7 @@ int quick(Options o) {
     std::cout << json::serialize(r) << std::endl;
     ok = ok && clean(r);
   }
+  std::remove(o.token_cache.c_str());
   if (!server.alive()) {
     std::fprintf(stderr, "parley-bench --quick: the server died\n");
     ok = false;
