@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <random>
 
 #include "api/api.hpp"
@@ -157,15 +158,16 @@ int serve(const core::Config& input) {
                                  .limits = config.limits,
                                  .socketio = &socketio};
 
-  asio::signal_set signals(server->loop(0), SIGINT, SIGTERM);
-  asio::steady_timer drain_timer(server->loop(0));
-  signals.async_wait([&](boost::system::error_code ec, int signal) {
+  // Both live on loop 0, so they must go before the loops do (see the end of this function).
+  std::optional<asio::signal_set> signals(std::in_place, server->loop(0), SIGINT, SIGTERM);
+  std::optional<asio::steady_timer> drain_timer(std::in_place, server->loop(0));
+  signals->async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", signal);
     server->stop_accepting();
     node.close_all(protocol::ws::close_code::going_away, "server shutting down");
     socketio.close_all();
-    drain(drain_timer, std::chrono::steady_clock::now() + drain_deadline, [&] { server->stop(); });
+    drain(*drain_timer, std::chrono::steady_clock::now() + drain_deadline, [&] { server->stop(); });
   });
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -177,6 +179,8 @@ int serve(const core::Config& input) {
 
   server->run_main();
   socketio.forget_all();  // sessions hold timers of the loops: release them before the loops go
+  signals.reset();
+  drain_timer.reset();
   server.reset();  // joins the other loops
   workers.join();
   cluster->broker->stop();
