@@ -5,6 +5,7 @@
 
 #include "api/openapi.hpp"
 #include "auth/jwt.hpp"
+#include "core/json.hpp"
 #include "auth/password.hpp"
 #include "chat/validation.hpp"
 #include "core/clock.hpp"
@@ -32,10 +33,9 @@ net::HttpResponse text_response(std::string content_type, std::string body) {
 
 // The JSON object body of a request, or a bad_request.
 core::Result<json::object> json_body(const net::HttpRequest& request) {
-  json::error_code ec;
-  json::value v = json::parse(request.body(), ec);
-  if (ec || !v.is_object()) return core::Error{ErrorCode::bad_request, "the body must be a JSON object"};
-  return std::move(v.as_object());
+  auto v = core::parse_json(request.body());
+  if (!v || !v->is_object()) return core::Error{ErrorCode::bad_request, "the body must be a JSON object"};
+  return std::move(v->as_object());
 }
 
 std::optional<std::string> string_member(const json::object& o, std::string_view key) {

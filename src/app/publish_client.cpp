@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "app/commands.hpp"
+#include "core/json.hpp"
 
 namespace parley::app {
 
@@ -23,12 +24,12 @@ int publish(const PublishCommand& c) {
   std::string host = colon == std::string::npos ? rest : rest.substr(0, colon);
   std::string port = colon == std::string::npos ? "80" : rest.substr(colon + 1);
 
-  json::error_code ec;
-  json::value data = json::parse(c.data, ec);
-  if (ec) {
-    std::fprintf(stderr, "parley publish: --data is not JSON: %s\n", ec.message().c_str());
+  auto parsed = core::parse_json(c.data);
+  if (!parsed) {
+    std::fprintf(stderr, "parley publish: --data is not JSON: %s\n", parsed.error().message.c_str());
     return 2;
   }
+  json::value data = std::move(*parsed);
   json::object to;
   if (!c.to_user.empty()) {
     try {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "core/base64.hpp"
+#include "core/json.hpp"
 
 namespace parley::auth {
 namespace {
@@ -41,10 +42,9 @@ core::Result<Claims> fail(std::string message) { return core::Error{ErrorCode::u
 std::optional<json::object> decode_object(std::string_view part) {
   auto bytes = core::base64url_decode(part);
   if (!bytes) return std::nullopt;
-  json::error_code ec;
-  json::value v = json::parse(*bytes, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
+  auto v = core::parse_json(*bytes);
+  if (!v || !v->is_object()) return std::nullopt;
+  return std::move(v->as_object());
 }
 
 // A NumericDate (RFC 7519 §2) as whole seconds, rounded down; nullopt if absent or not a finite number.

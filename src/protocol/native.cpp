@@ -1,14 +1,16 @@
 #include "protocol/native.hpp"
 
+#include "core/json.hpp"
+
 namespace parley::protocol {
 
 namespace json = boost::json;
 using core::ErrorCode;
 
 core::Result<Request> parse_native_request(std::string_view text) {
-  json::error_code ec;
-  json::value root = json::parse(text, ec);
-  if (ec) return core::Error{ErrorCode::bad_request, "invalid JSON: " + ec.message()};
+  auto parsed = core::parse_json(text);
+  if (!parsed) return parsed.error();
+  json::value& root = *parsed;
   if (!root.is_object()) return core::Error{ErrorCode::bad_request, "a frame must be a JSON object"};
   auto& obj = root.as_object();
   Request req;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/json.hpp"
 #include "protocol/native.hpp"
 
 namespace parley::protocol::socketio {
@@ -89,12 +90,9 @@ core::Result<Packet> decode(std::string_view text) {
     p.id = id;
   }
   if (i < text.size()) {
-    boost::system::error_code ec;
-    json::parse_options options;
-    options.max_depth = 64;
-    auto value = json::parse(text.substr(i), ec, {}, options);
-    if (ec) return bad("invalid payload");
-    p.data = std::move(value);
+    auto value = core::parse_json(text.substr(i));
+    if (!value) return bad("invalid payload");
+    p.data = std::move(*value);
   }
   if (!payload_valid(p)) return bad("invalid payload");
   if (binary && p.data && !placeholders_valid(*p.data, p.attachments)) return bad("illegal attachments");

@@ -23,7 +23,7 @@ TEST(NativeProtocol, ParsesRequestsWithNumberStringOrNoId) {
 
 TEST(NativeProtocol, RefusesMalformedFramesWithBadRequest) {
   for (const char* bad : {"", "{", "[]", "42", R"({"data":1})", R"({"event":5})", R"({"event":"x","id":{}})",
-                          R"({"event":"x","id":[1]})"}) {
+                          R"({"event":"x","id":[1]})", R"({"event":"x","id":1E311})"}) {
     auto r = parse_native_request(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::bad_request) << bad;

@@ -74,6 +74,7 @@ TEST(SocketIo, RefusesMalformedPackets) {
   EXPECT_FALSE(sio::decode("51-[\"x\",{\"_placeholder\":true,\"num\":1}]"));  // placeholder out of range
   EXPECT_FALSE(sio::decode("5999-[\"x\"]"));              // too many attachments
   EXPECT_FALSE(sio::decode("21234567890123456[\"x\"]"));  // ack id too long
+  EXPECT_FALSE(sio::decode("35[1,1E311]"));                // a number JSON cannot carry back (infinity)
 }
 
 TEST(SocketIo, EncodesEveryShape) {
