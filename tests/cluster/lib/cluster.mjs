@@ -6,6 +6,8 @@
 //   c.killNode(i)        kill -9 of node i
 //   c.stopRedis() / c.startRedis()   Redis outage (same port)
 //   c.down()
+// With startCluster({ nodes, redisCluster: 3 }) the broker is a Redis Cluster of 3 primaries and 3 replicas
+// (`scripts/cluster up --redis-cluster 3`) instead of one redis-server, and c.redisCluster (below) drives it.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,14 +30,16 @@ function parseEnv(text) {
 
 const endpoint = (httpUrl) => ({ httpUrl, wsUrl: httpUrl.replace(/^http/, 'ws') });
 
-export async function startCluster({ nodes = 3 } = {}) {
+export async function startCluster({ nodes = 3, redisCluster = 0 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-cluster-'));
   fs.rmSync(dir, { recursive: true });  // `up` makes it
   const env = { ...process.env, PARLEY_CLUSTER_DIR: dir, PARLEY_BIN, PARLEY_JWT_SECRET: JWT_SECRET, PARLEY_API_KEY: API_KEY };
   const cluster = { dir, env, down: () => down(cluster) };
   live.add(cluster);
   try {
-    await run(SCRIPT, ['up', '--nodes', String(nodes)], { env, timeout: 120_000 });
+    const args = ['up', '--nodes', String(nodes)];
+    if (redisCluster) args.push('--redis-cluster', String(redisCluster));
+    await run(SCRIPT, args, { env, timeout: 120_000 });
   } catch (e) {
     await down(cluster);
     throw new Error(`scripts/cluster up failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
@@ -43,11 +47,15 @@ export async function startCluster({ nodes = 3 } = {}) {
   const vars = parseEnv(fs.readFileSync(path.join(dir, 'env'), 'utf8'));
   cluster.lb = endpoint(vars.PARLEY_URL);
   cluster.nodes = vars.PARLEY_NODE_URLS.split(' ').map((u, i) => ({ ...endpoint(u), id: `n${i + 1}` }));
-  cluster.redisPort = Number(vars.REDIS_PORT);
   cluster.killNode = (i) => {
     const pid = Number(fs.readFileSync(path.join(dir, `node${i + 1}.pid`), 'utf8'));
     process.kill(pid, 'SIGKILL');
   };
+  if (vars.REDIS_CLUSTER_PORTS) {
+    cluster.redisCluster = redisClusterOf(vars.REDIS_CLUSTER_PORTS.split(' ').map(Number), vars.REDIS_CLUSTER_DIR);
+    return cluster;
+  }
+  cluster.redisPort = Number(vars.REDIS_PORT);
   cluster.stopRedis = () => {
     spawnSync('redis-cli', ['-p', String(cluster.redisPort), 'shutdown', 'nosave'], { timeout: 10_000 });
   };
@@ -58,6 +66,59 @@ export async function startCluster({ nodes = 3 } = {}) {
   };
   cluster.redis = (...args) => execFileSync('redis-cli', ['-p', String(cluster.redisPort), ...args], { encoding: 'utf8' }).trim();
   return cluster;
+}
+
+/**
+ * Drives the Redis Cluster of a cluster started with `redisCluster`; `dir` holds its pidfiles (redis-PORT.pid).
+ *   ports                  every node's port
+ *   cli(port, ...args)     redis-cli against one node (no redirects followed); its output, trimmed
+ *   nodes(port?)           CLUSTER NODES as seen by `port` (default: the first node that answers), parsed:
+ *                          [{id, port, role: 'master'|'slave', masterId, slots: [[from, to], ...], flags,
+ *                            failed, myself, connected}]
+ *   keySlot(key)           CLUSTER KEYSLOT key
+ *   primaryForKey(key)     the port of the primary that owns the key's slot now
+ *   killPrimary(port)      kill -9 of that node (it must be a primary)
+ */
+function redisClusterOf(ports, dir) {
+  const cli = (port, ...args) =>
+    execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', timeout: 5000, stdio: 'pipe' }).trim();
+  const livePort = () => {
+    for (const p of ports) {
+      try { if (cli(p, 'ping') === 'PONG') return p; } catch { /* dead or hung: try the next */ }
+    }
+    throw new Error(`no Redis Cluster node answers (ports ${ports.join(' ')})`);
+  };
+  const nodes = (port = livePort()) => cli(port, 'cluster', 'nodes').split('\n').filter(Boolean).map((line) => {
+    // <id> <ip:port@cport[,hostname]> <flags> <master> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot>...
+    const [id, addr, flagText, master, , , , linkState, ...slotText] = line.trim().split(' ');
+    const flags = flagText.split(',');
+    return {
+      id,
+      port: Number(addr.split('@')[0].split(':').pop()),
+      role: flags.includes('master') ? 'master' : flags.includes('slave') ? 'slave' : 'unknown',
+      masterId: master === '-' ? null : master,
+      // Plain slots and ranges; entries in brackets are slots being migrated or imported.
+      slots: slotText.filter((t) => !t.startsWith('[')).map((t) => t.split('-').map(Number))
+        .map(([from, to = from]) => [from, to]),
+      flags,
+      failed: flags.includes('fail') || flags.includes('fail?'),
+      myself: flags.includes('myself'),
+      connected: linkState === 'connected',
+    };
+  });
+  const keySlot = (key) => Number(cli(livePort(), 'cluster', 'keyslot', key));
+  const primaryForKey = (key) => {
+    const slot = keySlot(key);
+    const owner = nodes().find((n) => n.role === 'master' && n.slots.some(([a, b]) => slot >= a && slot <= b));
+    if (!owner) throw new Error(`no primary owns slot ${slot} (key ${key})`);
+    return owner.port;
+  };
+  const killPrimary = (port) => {
+    const node = nodes().find((n) => n.port === port);
+    if (node?.role !== 'master') throw new Error(`node ${port} is not a primary: ${JSON.stringify(node)}`);
+    process.kill(Number(fs.readFileSync(path.join(dir, `redis-${port}.pid`), 'utf8')), 'SIGKILL');
+  };
+  return { ports, dir, cli, nodes, keySlot, primaryForKey, killPrimary };
 }
 
 async function down(cluster) {
