@@ -189,15 +189,20 @@ void Api::publish(const net::HttpRequest& request, net::Responder respond) {
 
 void Api::ready(net::Responder respond) {
   double started = core::monotonic_seconds();
-  bool broker_ok = deps_.broker->healthy();
-  deps_.store->ping([respond, started, broker_ok, node_id = deps_.node_id](core::Result<core::Unit> pong) {
+  json::object broker{{"ok", deps_.broker->healthy()}, {"kind", deps_.broker->kind()}};
+  if (deps_.broker->kind() == "redis-cluster") {
+    broker["shards"] = core::metrics().redis_cluster_shards.load();
+    broker["topologyChanges"] = core::metrics().redis_cluster_topology_changes.load();
+  }
+  deps_.store->ping([respond, started, broker, node_id = deps_.node_id](core::Result<core::Unit> pong) {
+    bool broker_ok = broker.at("ok").as_bool();
     double ms = (core::monotonic_seconds() - started) * 1000;
     bool ready = pong.ok() && broker_ok;
     json::object body{
         {"ready", ready},
         {"node", node_id},
         {"store", json::object{{"ok", pong.ok()}, {"latencyMs", ms}}},
-        {"broker", json::object{{"ok", broker_ok}}}};
+        {"broker", broker}};
     respond(json_response(ready ? 200 : 503, json::serialize(body)));
   });
 }

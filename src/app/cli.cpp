@@ -32,7 +32,7 @@ void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
   cmd.add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on (port 0: any free port)")
       ->envname("PARLEY_LISTEN")->capture_default_str();
   cmd.add_option("--store", c.store, "sqlite:PATH or postgres://...")->envname("PARLEY_STORE")->capture_default_str();
-  cmd.add_option("--broker", c.broker, "local or redis://HOST:PORT")->envname("PARLEY_BROKER")->capture_default_str();
+  cmd.add_option("--broker", c.broker, "local, redis://HOST:PORT, or redis-cluster://HOST:PORT,HOST:PORT,... (seed nodes of a Redis Cluster)")->envname("PARLEY_BROKER")->capture_default_str();
   cmd.add_option("--node-id", c.node_id, "this node's name in the cluster (default: host name and pid)")
       ->envname("PARLEY_NODE_ID");
   cmd.add_option("--jwt-secret", c.jwt_secret, "HS256 secret shared by all nodes (required with a cluster broker)")

@@ -3,6 +3,7 @@
 #include "chat/local_rate_limit.hpp"
 #include "cluster/local_broker.hpp"
 #include "cluster/local_presence.hpp"
+#include "cluster/redis/cluster_client.hpp"
 #include "cluster/redis/redis_broker.hpp"
 #include "cluster/redis/redis_presence.hpp"
 #include "cluster/redis/redis_rate_limit.hpp"
@@ -32,18 +33,28 @@ core::Result<Cluster> open_cluster(const core::Config& config) {
     return Cluster{std::make_unique<cluster::LocalBroker>(), std::make_unique<cluster::LocalPresence>(),
                    std::make_unique<chat::LocalRateLimit>(config.limits.rate_limit, config.limits.rate_burst)};
   }
-  if (auto endpoint = cluster::redis::parse_redis_url(config.broker)) {
-    // One Redis thread for the broker, presence and the rate limit of this process.
-    auto runtime = std::make_shared<cluster::redis::Runtime>();
-    auto local_limit =
-        std::make_unique<chat::LocalRateLimit>(config.limits.rate_limit, config.limits.rate_burst);
-    return Cluster{std::make_unique<cluster::redis::RedisBroker>(runtime, *endpoint),
-                   std::make_unique<cluster::redis::RedisPresence>(runtime, *endpoint, config.node_id),
-                   std::make_unique<cluster::redis::RedisRateLimit>(runtime, *endpoint, config.limits.rate_limit,
-                                                                    config.limits.rate_burst, std::move(local_limit))};
+  // One Redis thread and one command client for the broker, presence and the rate limit of this process.
+  namespace redis = cluster::redis;
+  auto runtime = std::make_shared<redis::Runtime>();
+  std::shared_ptr<redis::Client> client;
+  std::unique_ptr<redis::Subscriber> subscriber;
+  if (auto endpoint = redis::parse_redis_url(config.broker)) {
+    client = std::make_shared<redis::SingleClient>(runtime, *endpoint);
+    subscriber = std::make_unique<redis::ChannelSubscriber>(*runtime, *endpoint);
+  } else if (auto seeds = redis::parse_redis_cluster_url(config.broker)) {
+    auto cluster_client = std::make_shared<redis::ClusterClient>(runtime, *seeds);
+    subscriber = std::make_unique<redis::ShardedSubscriber>(*cluster_client);
+    client = std::move(cluster_client);
+  }
+  if (client) {
+    auto local_limit = std::make_unique<chat::LocalRateLimit>(config.limits.rate_limit, config.limits.rate_burst);
+    return Cluster{std::make_unique<redis::RedisBroker>(client, std::move(subscriber)),
+                   std::make_unique<redis::RedisPresence>(client, config.node_id),
+                   std::make_unique<redis::RedisRateLimit>(client, config.limits.rate_limit, config.limits.rate_burst,
+                                                           std::move(local_limit))};
   }
   return core::Error{core::ErrorCode::bad_request,
-                     "--broker must be local or redis://HOST:PORT (got \"" + config.broker + "\")"};
+                     "--broker must be local, redis://HOST:PORT or redis-cluster://HOST:PORT,... (got \"" + config.broker + "\")"};
 }
 
 }  // namespace parley::app

@@ -36,6 +36,8 @@ class Broker {
   virtual bool healthy() const = 0;
   // Messages received from the broker since start, for /metrics.
   virtual uint64_t received_count() const = 0;
+  // "local", "redis" or "redis-cluster", for /readyz.
+  virtual std::string kind() const { return "local"; }
 };
 
 }  // namespace parley::cluster

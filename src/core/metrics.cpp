@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace parley::core {
 
 void Histogram::observe(double seconds) {
@@ -47,6 +49,15 @@ std::string Metrics::render() const {
   counter(out, "parley_rate_limited_total", "Requests refused by the rate limit.", rate_limited);
   counter(out, "parley_http_requests_total", "HTTP requests served.", http_requests);
   counter(out, "parley_protocol_errors_total", "Connections closed for protocol violations.", protocol_errors);
+  counter(out, "parley_redis_cluster_shards", "Redis Cluster primaries owning slots (0 without a cluster).",
+          static_cast<uint64_t>(std::max<int64_t>(0, redis_cluster_shards.load())), "gauge");
+  counter(out, "parley_redis_cluster_topology_changes_total", "Redis Cluster slot-map changes seen after the first.",
+          redis_cluster_topology_changes);
+  out += fmt::format("# HELP parley_redis_cluster_redirects_total Redis Cluster redirections followed.\n"
+                     "# TYPE parley_redis_cluster_redirects_total counter\n"
+                     "parley_redis_cluster_redirects_total{{kind=\"moved\"}} {}\n"
+                     "parley_redis_cluster_redirects_total{{kind=\"ask\"}} {}\n",
+                     redis_cluster_moved.load(), redis_cluster_ask.load());
   store_latency.render("parley_store_latency_seconds", "Store operation latency.", out);
   broker_latency.render("parley_broker_latency_seconds", "Broker round-trip latency.", out);
   return out;

@@ -36,6 +36,12 @@ struct Metrics {
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> http_requests{0};
   std::atomic<uint64_t> protocol_errors{0};
+  // Redis Cluster (--broker redis-cluster://): primaries owning slots, slot-map changes after the first map
+  // (a failover adds one or more), and MOVED / ASK redirections followed.
+  std::atomic<int64_t> redis_cluster_shards{0};
+  std::atomic<uint64_t> redis_cluster_topology_changes{0};
+  std::atomic<uint64_t> redis_cluster_moved{0};
+  std::atomic<uint64_t> redis_cluster_ask{0};
   Histogram store_latency;
   Histogram broker_latency;
 

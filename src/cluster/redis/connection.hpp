@@ -1,17 +1,23 @@
 #pragma once
-// Connection: one hiredis async connection on an Asio io_context, that reconnects by itself with backoff
-// (100 ms doubling to 2 s) and never blocks: while it is down every command fails at once (reply nullptr),
-// and a command not answered within the command timeout drops the connection (all pending commands fail)
-// so a hung server cannot stall its callers.
+// Connection: one connection to one Redis server on an Asio io_context. It speaks RESP through hiredis's
+// parser (redisReader) and command encoder, and does its own non-blocking I/O on the io_context (why not
+// hiredis's async API: hiredis 0.14, Debian's, does not know sharded pub/sub and asserts on `smessage`).
+// It reconnects by itself with backoff (100 ms doubling to 2 s) and never blocks: while it is down every
+// command fails at once (reply nullptr), and a command not answered within the command timeout drops the
+// connection (all pending commands fail) so a hung server cannot stall its callers.
+// Replies go to the command's callback in order; pub/sub traffic (message, smessage, and the confirmations of
+// commands sent with subscribe_command) goes to on_push.
 // Thread safety: every method, and every callback it makes, runs on the io_context's thread. Construct,
 // start and stop it there too (post to it).
-#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,10 +27,14 @@ namespace parley::cluster::redis {
 struct Endpoint {
   std::string host = "127.0.0.1";
   int port = 6379;
+  std::string address() const { return host + ":" + std::to_string(port); }
+  bool operator==(const Endpoint&) const = default;
 };
 
 // Parses redis://HOST[:PORT][/...]; empty on a malformed URL.
 std::optional<Endpoint> parse_redis_url(const std::string& url);
+// Parses HOST:PORT (a Redis Cluster seed or a MOVED target); empty when malformed.
+std::optional<Endpoint> parse_host_port(std::string_view text);
 
 // The string of a reply (status, string, error), or "" for other kinds.
 std::string reply_string(const redisReply* reply);
@@ -42,7 +52,7 @@ class Connection {
   // Called after each successful (re)connect, and after each loss of the connection.
   std::function<void()> on_up;
   std::function<void()> on_down;
-  // Every reply of a subscribe_command() channel (["message", channel, payload], confirmations, ...).
+  // Pub/sub traffic: ["message"|"smessage", channel, payload], subscribe confirmations, ...
   std::function<void(redisReply* reply)> on_push;
 
   // Starts connecting; reconnects on every loss until stop().
@@ -50,31 +60,42 @@ class Connection {
   // Disconnects for good; pending commands fail.
   void stop();
   bool connected() const { return connected_; }
+  const Endpoint& endpoint() const { return endpoint_; }
 
   // Sends a command (binary-safe arguments); `done` (may be empty) gets its reply.
   void command(const std::vector<std::string>& args, ReplyFn done);
-  // Sends SUBSCRIBE / UNSUBSCRIBE; what arrives on the channels goes to on_push. False while down.
+  // Sends (S)SUBSCRIBE / (S)UNSUBSCRIBE, whose answers go to on_push. False while down.
   bool subscribe_command(const std::vector<std::string>& args);
 
  private:
-  static void on_connect_cb(const redisAsyncContext* ac, int status);
-  static void on_disconnect_cb(const redisAsyncContext* ac, int status);
-  static void on_reply_cb(redisAsyncContext* ac, void* reply, void* privdata);
-  static void on_push_cb(redisAsyncContext* ac, void* reply, void* privdata);
   void connect();
-  void lost();
+  void on_connected();
+  void read();
+  void dispatch(redisReply* reply);
+  void send(const std::vector<std::string>& args);
+  void flush();
+  void lost(const char* why);
   void schedule_reconnect();
   void watchdog();
+
+  struct Pending {
+    ReplyFn done;
+    std::chrono::steady_clock::time_point sent;
+  };
 
   boost::asio::io_context& io_;
   Endpoint endpoint_;
   std::string name_;
-  redisAsyncContext* context_ = nullptr;
+  boost::asio::ip::tcp::resolver resolver_;
+  std::optional<boost::asio::ip::tcp::socket> socket_;
+  std::unique_ptr<redisReader, void (*)(redisReader*)> reader_;
+  std::vector<char> read_buffer_;
+  std::string out_, writing_;  // queued bytes, bytes being written
+  std::deque<Pending> pending_;
   bool connected_ = false;
   bool stopped_ = true;
-  uint64_t generation_ = 0;
+  uint64_t generation_ = 0;  // bumped on every connect and loss: stale completions compare and stop
   std::chrono::milliseconds backoff_{100};
-  std::deque<std::chrono::steady_clock::time_point> outstanding_;  // send time of each unanswered command
   boost::asio::steady_timer reconnect_timer_;
   boost::asio::steady_timer watchdog_timer_;
 };

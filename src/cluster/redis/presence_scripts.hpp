@@ -1,17 +1,19 @@
 #pragma once
-// The Lua scripts of RedisPresence: each multi-key change is one atomic script.
+// The keys and Lua scripts of RedisPresence. Each change to a scope is one atomic script on that scope's
+// keys, which share the hash tag {presence:<scope>} so that on a Redis Cluster they live in one slot.
 // Keys (P = the prefix, "parley:"):
-//   P presence:<scope>:conns  HASH connection -> user id        (one field per connection in the scope)
-//   P presence:<scope>:users  HASH user id -> connection count   (HLEN = distinct users: the member count)
-//   P presence:names          HASH user id -> username
-//   P node:<id>:entries       SET  "<scope>\n<connection>\n<user id>" (what to drop when the node dies)
-//   P node:<id>:alive         STRING with a TTL, refreshed by the node's heartbeat
-//   P nodes                   SET  node ids seen alive
+//   P{presence:<scope>}:conns      HASH connection -> user id       (one field per connection in the scope)
+//   P{presence:<scope>}:users      HASH user id -> connection count  (HLEN = distinct users: the member count)
+//   P{presence:<scope>}:names      HASH user id -> username
+//   P{presence:<scope>}:node:<id>  SET  "<connection>\n<user id>"   (what to drop from the scope if the node dies)
+//   P{node:<id>}:scopes            SET  scopes where the node has had connections
+//   P{node:<id>}:alive             STRING with a TTL, refreshed by the node's heartbeat
+//   P{nodes}                       SET  node ids seen alive
 // Scopes are room names or "" (online anywhere); none holds a newline.
 namespace parley::cluster::redis::presence_lua {
 
-// KEYS conns, users, names, entries; ARGV connection, user id, username, entry. Answers 1 for the user's
-// first connection in the scope.
+// KEYS conns, users, names, node entries; ARGV connection, user id, username, entry. Answers 1 for the
+// user's first connection in the scope.
 inline constexpr const char* join = R"lua(
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
@@ -20,12 +22,14 @@ if redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 then return 1 end
 return 0
 )lua";
 
-// KEYS conns, users, entries; ARGV connection, user id, entry. Answers 1 when it was the user's last.
+// KEYS conns, users, names, node entries; ARGV connection, user id, entry. Answers 1 when it was the
+// user's last connection in the scope.
 inline constexpr const char* leave = R"lua(
-redis.call('SREM', KEYS[3], ARGV[3])
+redis.call('SREM', KEYS[4], ARGV[3])
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('HINCRBY', KEYS[2], ARGV[2], -1) <= 0 then
   redis.call('HDEL', KEYS[2], ARGV[2])
+  redis.call('HDEL', KEYS[3], ARGV[2])
   return 1
 end
 return 0
@@ -41,36 +45,23 @@ end
 return out
 )lua";
 
-// KEYS: the users hash of each scope. Answers the HLEN of each.
-inline constexpr const char* counts = R"lua(
+// Drops one node's connections from one scope. KEYS conns, users, names, node entries. Answers
+// [user id, username, ...] for each user whose last connection in the scope went. Two nodes reaping the
+// same dead node at once report each departure once: the entries go in the same atomic step.
+inline constexpr const char* forget_scope = R"lua(
 local out = {}
-for i, k in ipairs(KEYS) do out[i] = redis.call('HLEN', k) end
-return out
-)lua";
-
-// Drops every connection of a node. KEYS entries, alive, nodes, names; ARGV prefix, node id, only_if_dead.
-// With only_if_dead = 1 it does nothing while the node's heartbeat lives, and forgets the node id too.
-// Answers [scope, user id, username, ...] for each user whose last connection in a scope went.
-inline constexpr const char* forget_node = R"lua(
-if ARGV[3] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return {} end
-local out = {}
-for _, e in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local scope, conn, uid = string.match(e, '^(.-)\n(.*)\n(%d+)$')
-  if scope then
-    local conns = ARGV[1] .. 'presence:' .. scope .. ':conns'
-    local users = ARGV[1] .. 'presence:' .. scope .. ':users'
-    if redis.call('HDEL', conns, conn) == 1 then
-      if redis.call('HINCRBY', users, uid, -1) <= 0 then
-        redis.call('HDEL', users, uid)
-        out[#out + 1] = scope
-        out[#out + 1] = uid
-        out[#out + 1] = redis.call('HGET', KEYS[4], uid) or ''
-      end
+for _, e in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  local conn, uid = string.match(e, '^(.*)\n(%d+)$')
+  if conn and redis.call('HDEL', KEYS[1], conn) == 1 then
+    if redis.call('HINCRBY', KEYS[2], uid, -1) <= 0 then
+      redis.call('HDEL', KEYS[2], uid)
+      out[#out + 1] = uid
+      out[#out + 1] = redis.call('HGET', KEYS[3], uid) or ''
+      redis.call('HDEL', KEYS[3], uid)
     end
   end
 end
-redis.call('DEL', KEYS[1])
-if ARGV[3] == '1' then redis.call('SREM', KEYS[3], ARGV[2]) end
+redis.call('DEL', KEYS[4])
 return out
 )lua";
 

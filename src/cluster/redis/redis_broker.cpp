@@ -6,46 +6,38 @@
 
 namespace parley::cluster::redis {
 
-RedisBroker::RedisBroker(std::shared_ptr<Runtime> runtime, Endpoint endpoint, std::string prefix)
-    : runtime_(std::move(runtime)), prefix_(std::move(prefix)) {
-  sub_ = std::make_unique<Connection>(runtime_->io(), endpoint, "subscribe");
-  pub_ = std::make_unique<Connection>(runtime_->io(), endpoint, "publish");
-}
+RedisBroker::RedisBroker(std::shared_ptr<Client> client, std::unique_ptr<Subscriber> subscriber, std::string prefix)
+    : client_(std::move(client)), subscriber_(std::move(subscriber)), prefix_(std::move(prefix)) {}
 
 RedisBroker::~RedisBroker() { stop(); }
 
+std::string RedisBroker::kind() const {
+  return std::string_view(subscriber_->publish_verb()) == "SPUBLISH" ? "redis-cluster" : "redis";
+}
+
 void RedisBroker::start() {
-  runtime_->start();
-  runtime_->post([this] {
-    sub_->on_push = [this](redisReply* r) { on_push(r); };
-    // Resubscribe everything after each (re)connect, in batches.
-    sub_->on_up = [this] {
-      std::vector<std::string> args{"SUBSCRIBE"};
-      for (auto& c : channels_) {
-        args.push_back(prefix_ + c);
-        if (args.size() >= 512) {
-          sub_->subscribe_command(args);
-          args.resize(1);
-        }
-      }
-      if (args.size() > 1) sub_->subscribe_command(args);
-      update_health();
+  client_->runtime().start();
+  client_->runtime().post([this] {
+    subscriber_->on_message = [this](std::string_view channel, std::string_view payload) {
+      if (!channel.starts_with(prefix_)) return;
+      channel.remove_prefix(prefix_.size());
+      received_.fetch_add(1, std::memory_order_relaxed);
+      if (handler_) handler_(channel, payload);
     };
-    sub_->on_down = [this] { update_health(); };
-    pub_->on_up = [this] { update_health(); };
-    pub_->on_down = [this] { update_health(); };
-    sub_->start();
-    pub_->start();
+    subscriber_->on_state = [this] { update_health(); };
+    client_->on_state([this](bool) { update_health(); });
+    subscriber_->start();
+    client_->start();
   });
 }
 
 void RedisBroker::stop() {
-  if (!sub_) return;
+  if (!subscriber_) return;
   std::promise<void> done;
   auto f = done.get_future();
-  runtime_->post([this, &done] {
-    sub_->stop();
-    pub_->stop();
+  client_->runtime().post([this, &done] {
+    subscriber_->stop();
+    client_->stop();
     done.set_value();
   });
   // The runtime may already be stopped (shutdown order): then nothing runs there any more.
@@ -53,44 +45,31 @@ void RedisBroker::stop() {
   healthy_ = false;
 }
 
-void RedisBroker::update_health() { healthy_ = sub_->connected() && pub_->connected(); }
+void RedisBroker::update_health() { healthy_ = client_->connected() && subscriber_->healthy(); }
 
 void RedisBroker::subscribe(const std::string& channel) {
-  runtime_->post([this, channel] {
-    if (channels_.insert(channel).second) sub_->subscribe_command({"SUBSCRIBE", prefix_ + channel});
+  client_->runtime().post([this, channel] {
+    if (channels_.insert(channel).second) subscriber_->add(prefix_ + channel);
   });
 }
 
 void RedisBroker::unsubscribe(const std::string& channel) {
-  runtime_->post([this, channel] {
-    if (channels_.erase(channel)) sub_->subscribe_command({"UNSUBSCRIBE", prefix_ + channel});
+  client_->runtime().post([this, channel] {
+    if (channels_.erase(channel)) subscriber_->remove(prefix_ + channel);
   });
 }
 
 void RedisBroker::publish(const std::string& channel, std::string payload) {
-  runtime_->post([this, channel, payload = std::move(payload)] {
-    if (pub_->connected()) pub_->command({"PUBLISH", prefix_ + channel, payload}, nullptr);
-    // Our own subscription is down: local members still get it here, and Redis never delivers it to this
-    // node (it was not subscribed when Redis got it), so nothing arrives twice.
-    if (!sub_->connected() && channels_.contains(channel) && handler_) {
+  client_->runtime().post([this, channel, payload = std::move(payload)]() mutable {
+    std::string name = prefix_ + channel;
+    bool deliver_here = channels_.contains(channel) && !subscriber_->listening(name);
+    if (deliver_here && handler_) {
       received_.fetch_add(1, std::memory_order_relaxed);
       handler_(channel, payload);
     }
+    auto patience = deliver_here ? std::chrono::milliseconds(0) : std::chrono::milliseconds(5000);
+    client_->command(name, {subscriber_->publish_verb(), name, std::move(payload)}, nullptr, patience);
   });
-}
-
-void RedisBroker::on_push(redisReply* r) {
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 3) return;
-  auto kind = reply_string(r->element[0]);
-  if (kind != "message") return;
-  redisReply* ch = r->element[1];
-  redisReply* payload = r->element[2];
-  if (ch->type != REDIS_REPLY_STRING || payload->type != REDIS_REPLY_STRING) return;
-  std::string_view channel(ch->str, ch->len);
-  if (!channel.starts_with(prefix_)) return;
-  channel.remove_prefix(prefix_.size());
-  received_.fetch_add(1, std::memory_order_relaxed);
-  if (handler_) handler_(channel, std::string_view(payload->str, payload->len));
 }
 
 }  // namespace parley::cluster::redis

@@ -13,6 +13,7 @@ namespace {
 constexpr auto heartbeat_period = std::chrono::seconds(2);
 constexpr int heartbeat_ttl_ms = 8000;
 constexpr auto reap_period = std::chrono::seconds(3);
+constexpr auto user_patience = std::chrono::seconds(3);  // how long a user's request waits for a failover
 
 core::Error down() { return core::Error{core::ErrorCode::unavailable, "presence is unavailable (Redis is down)"}; }
 
@@ -27,26 +28,26 @@ int64_t to_int(const redisReply* r) {
   }
   return 0;
 }
+
+std::string entry(const std::string& connection, int64_t user_id) { return connection + "\n" + std::to_string(user_id); }
 }  // namespace
 
-RedisPresence::RedisPresence(std::shared_ptr<Runtime> runtime, Endpoint endpoint, std::string node_id,
-                             std::string prefix)
-    : runtime_(std::move(runtime)),
+RedisPresence::RedisPresence(std::shared_ptr<Client> client, std::string node_id, std::string prefix)
+    : client_(std::move(client)),
       node_id_(std::move(node_id)),
       prefix_(std::move(prefix)),
       join_(presence_lua::join),
       leave_(presence_lua::leave),
       members_(presence_lua::members),
-      counts_(presence_lua::counts),
-      forget_(presence_lua::forget_node),
-      heartbeat_timer_(runtime_->io()),
-      reap_timer_(runtime_->io()) {
-  conn_ = std::make_unique<Connection>(runtime_->io(), std::move(endpoint), "presence");
-  runtime_->start();
-  runtime_->post([this] {
-    conn_->on_up = [this] { on_up(); };
-    conn_->start();
-    heartbeat();
+      forget_scope_(presence_lua::forget_scope),
+      heartbeat_timer_(client_->runtime().io()),
+      reap_timer_(client_->runtime().io()) {
+  client_->runtime().start();
+  client_->runtime().post([this] {
+    client_->on_state([this](bool up) {
+      if (up && !stopped_) on_up();
+    });
+    client_->start();
     reap();
   });
 }
@@ -54,59 +55,78 @@ RedisPresence::RedisPresence(std::shared_ptr<Runtime> runtime, Endpoint endpoint
 RedisPresence::~RedisPresence() {
   std::promise<void> done;
   auto f = done.get_future();
-  runtime_->post([this, &done] {
+  client_->runtime().post([this, &done] {
+    stopped_ = true;
     heartbeat_timer_.cancel();
     reap_timer_.cancel();
     // A clean stop: this node's connections are gone already (sessions detached); drop the heartbeat so
     // nobody waits for it to expire.
-    conn_->command({"DEL", prefix_ + "node:" + node_id_ + ":alive"}, nullptr);
-    conn_->command({"SREM", prefix_ + "nodes", node_id_}, [this, &done](redisReply*) {
-      conn_->stop();
-      done.set_value();
-    });
+    client_->command(node_key(node_id_, "alive"), {"DEL", node_key(node_id_, "alive")}, nullptr,
+                     std::chrono::milliseconds(0));
+    client_->command(prefix_ + "{nodes}", {"SREM", prefix_ + "{nodes}", node_id_},
+                     [this, &done](redisReply*) {
+                       client_->stop();
+                       done.set_value();
+                     },
+                     std::chrono::milliseconds(0));
   });
   if (f.wait_for(std::chrono::seconds(3)) != std::future_status::ready) spdlog::warn("redis presence: stop timed out");
 }
 
-std::string RedisPresence::key(const std::string& scope, const char* kind) const {
-  return prefix_ + "presence:" + scope + ":" + kind;
+std::vector<std::string> RedisPresence::scope_keys(const std::string& scope, const std::string& node_id) const {
+  std::string tag = prefix_ + "{presence:" + scope + "}:";
+  return {tag + "conns", tag + "users", tag + "names", tag + "node:" + node_id};
 }
 
-std::string RedisPresence::entry(const std::string& scope, const std::string& connection, int64_t user_id) const {
-  return scope + "\n" + connection + "\n" + std::to_string(user_id);
+std::string RedisPresence::node_key(const std::string& node_id, const char* what) const {
+  return prefix_ + "{node:" + node_id + "}:" + what;
 }
 
-// After each connect: load the scripts, replace this node's entries with what it holds now (Redis may have
-// restarted empty, or missed joins and leaves while it was down), and beat at once.
+// The script, then the scope in this node's index (another slot, so a second command).
+void RedisPresence::write_join(const std::string& scope, const std::string& connection, const Member& member,
+                               Connection::ReplyFn done) {
+  join_.run(*client_, scope_keys(scope, node_id_),
+            {connection, std::to_string(member.user_id), member.username, entry(connection, member.user_id)},
+            std::move(done), user_patience);
+  client_->command(node_key(node_id_, "scopes"), {"SADD", node_key(node_id_, "scopes"), scope}, nullptr);
+}
+
+// After each (re)connect: replace this node's entries with what it holds now (Redis may have restarted
+// empty, failed over and lost the last writes, or missed joins and leaves while it was down), and beat.
 void RedisPresence::on_up() {
-  for (Script* s : {&join_, &leave_, &members_, &counts_, &forget_}) s->load(*conn_);
-  forget(node_id_, false, !synced_once_);
+  forget(node_id_, !synced_once_, [this] {
+    for (auto& [where, member] : mine_) write_join(where.first, where.second, member, nullptr);
+  });
   synced_once_ = true;
-  for (auto& [where, m] : mine_) {
-    auto& [scope, connection] = where;
-    join_.run(*conn_, {key(scope, "conns"), key(scope, "users"), prefix_ + "presence:names", prefix_ + "node:" + node_id_ + ":entries"},
-              {connection, std::to_string(m.user_id), m.username, entry(scope, connection, m.user_id)}, nullptr);
-  }
   heartbeat_timer_.cancel();
   heartbeat();
 }
 
 void RedisPresence::heartbeat() {
-  conn_->command({"SET", prefix_ + "node:" + node_id_ + ":alive", "1", "PX", std::to_string(heartbeat_ttl_ms)},
-                 nullptr);
-  conn_->command({"SADD", prefix_ + "nodes", node_id_}, nullptr);
+  if (stopped_) return;
+  client_->command(node_key(node_id_, "alive"),
+                   {"SET", node_key(node_id_, "alive"), "1", "PX", std::to_string(heartbeat_ttl_ms)}, nullptr);
+  client_->command(prefix_ + "{nodes}", {"SADD", prefix_ + "{nodes}", node_id_}, nullptr);
   heartbeat_timer_.expires_after(heartbeat_period);
   heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) heartbeat();
   });
 }
 
+// Every node looks for others whose heartbeat expired and drops their connections.
 void RedisPresence::reap() {
-  conn_->command({"SMEMBERS", prefix_ + "nodes"}, [this](redisReply* r) {
+  if (stopped_) return;
+  client_->command(prefix_ + "{nodes}", {"SMEMBERS", prefix_ + "{nodes}"}, [this](redisReply* r) {
     if (!r || r->type != REDIS_REPLY_ARRAY) return;
     for (size_t i = 0; i < r->elements; ++i) {
       std::string id = reply_string(r->element[i]);
-      if (!id.empty() && id != node_id_) forget(id, true, true);
+      if (id.empty() || id == node_id_) continue;
+      client_->command(node_key(id, "alive"), {"EXISTS", node_key(id, "alive")}, [this, id](redisReply* alive) {
+        if (!alive || alive->type != REDIS_REPLY_INTEGER || alive->integer != 0) return;
+        forget(id, true, [this, id] {
+          client_->command(prefix_ + "{nodes}", {"SREM", prefix_ + "{nodes}", id}, nullptr);
+        });
+      });
     }
   });
   reap_timer_.expires_after(reap_period);
@@ -115,75 +135,97 @@ void RedisPresence::reap() {
   });
 }
 
-void RedisPresence::forget(const std::string& node_id, bool only_if_dead, bool announce) {
-  std::string node = prefix_ + "node:" + node_id;
-  forget_.run(*conn_, {node + ":entries", node + ":alive", prefix_ + "nodes", prefix_ + "presence:names"},
-              {prefix_, node_id, only_if_dead ? "1" : "0"}, [this, node_id, announce](redisReply* r) {
-                if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0) return;
-                spdlog::warn("presence: node {} is gone; {} user departures", node_id, r->elements / 3);
-                if (!announce || !departed_) return;
-                for (size_t i = 0; i + 2 < r->elements; i += 3)
-                  departed_(reply_string(r->element[i]),
-                            Member{to_int(r->element[i + 1]), reply_string(r->element[i + 2])});
-              });
+void RedisPresence::forget(const std::string& node_id, bool announce, std::function<void()> then) {
+  std::string index = node_key(node_id, "scopes");
+  client_->command(index, {"SMEMBERS", index}, [this, node_id, announce, index, then](redisReply* r) {
+    if (!r || r->type != REDIS_REPLY_ARRAY) return;  // unreachable: the next on_up tries again
+    auto left = std::make_shared<size_t>(r->elements + 1);
+    auto one_done = [this, left, index, then] {
+      if (--*left > 0) return;
+      client_->command(index, {"DEL", index}, nullptr);
+      if (then) then();
+    };
+    for (size_t i = 0; i < r->elements; ++i) {
+      std::string scope = reply_string(r->element[i]);
+      forget_scope_.run(*client_, scope_keys(scope, node_id), {},
+                        [this, node_id, announce, scope, one_done](redisReply* gone) {
+                          if (gone && gone->type == REDIS_REPLY_ARRAY && gone->elements > 0) {
+                            spdlog::warn("presence: node {} is gone; {} departures from \"{}\"", node_id,
+                                         gone->elements / 2, scope);
+                            if (announce && departed_)
+                              for (size_t k = 0; k + 1 < gone->elements; k += 2)
+                                departed_(scope, Member{to_int(gone->element[k]), reply_string(gone->element[k + 1])});
+                          }
+                          one_done();
+                        });
+    }
+    one_done();
+  });
 }
 
 void RedisPresence::join(const std::string& scope, const Member& member, const std::string& connection,
                          PresenceCallback<bool> done) {
-  runtime_->post([this, scope, member, connection, done = std::move(done)] {
+  client_->runtime().post([this, scope, member, connection, done = std::move(done)] {
     mine_[{scope, connection}] = member;
-    if (!conn_->connected()) return done(down());
-    join_.run(*conn_,
-              {key(scope, "conns"), key(scope, "users"), prefix_ + "presence:names",
-               prefix_ + "node:" + node_id_ + ":entries"},
-              {connection, std::to_string(member.user_id), member.username, entry(scope, connection, member.user_id)},
-              [done](redisReply* r) {
-                if (is_error(r)) return done(down());
-                done(to_int(r) == 1);
-              });
+    write_join(scope, connection, member, [done](redisReply* r) {
+      if (is_error(r)) return done(down());
+      done(to_int(r) == 1);
+    });
   });
 }
 
 void RedisPresence::leave(const std::string& scope, int64_t user_id, const std::string& connection,
                           PresenceCallback<bool> done) {
-  runtime_->post([this, scope, user_id, connection, done = std::move(done)] {
+  client_->runtime().post([this, scope, user_id, connection, done = std::move(done)] {
     mine_.erase({scope, connection});
-    if (!conn_->connected()) return done(down());
-    leave_.run(*conn_, {key(scope, "conns"), key(scope, "users"), prefix_ + "node:" + node_id_ + ":entries"},
-               {connection, std::to_string(user_id), entry(scope, connection, user_id)}, [done](redisReply* r) {
+    leave_.run(*client_, scope_keys(scope, node_id_), {connection, std::to_string(user_id), entry(connection, user_id)},
+               [done](redisReply* r) {
                  if (is_error(r)) return done(down());
                  done(to_int(r) == 1);
-               });
+               },
+               user_patience);
   });
 }
 
 void RedisPresence::members(const std::string& scope, PresenceCallback<std::vector<Member>> done) {
-  runtime_->post([this, scope, done = std::move(done)] {
-    if (!conn_->connected()) return done(down());
-    members_.run(*conn_, {key(scope, "users"), prefix_ + "presence:names"}, {}, [done](redisReply* r) {
-      if (is_error(r) || r->type != REDIS_REPLY_ARRAY) return done(down());
-      std::vector<Member> out;
-      for (size_t i = 0; i + 1 < r->elements; i += 2)
-        out.push_back({to_int(r->element[i]), reply_string(r->element[i + 1])});
-      std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.user_id < b.user_id; });
-      done(std::move(out));
-    });
+  client_->runtime().post([this, scope, done = std::move(done)] {
+    auto keys = scope_keys(scope, node_id_);
+    members_.run(*client_, {keys[1], keys[2]}, {},
+                 [done](redisReply* r) {
+                   if (is_error(r) || r->type != REDIS_REPLY_ARRAY) return done(down());
+                   std::vector<Member> out;
+                   for (size_t i = 0; i + 1 < r->elements; i += 2)
+                     out.push_back({to_int(r->element[i]), reply_string(r->element[i + 1])});
+                   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.user_id < b.user_id; });
+                   done(std::move(out));
+                 },
+                 user_patience);
   });
 }
 
+// One HLEN per scope (scopes live in different slots), pipelined; answers when the last one has.
 void RedisPresence::counts(const std::vector<std::string>& scopes, PresenceCallback<std::vector<int64_t>> done) {
-  runtime_->post([this, scopes, done = std::move(done)] {
+  client_->runtime().post([this, scopes, done = std::move(done)] {
     if (scopes.empty()) return done(std::vector<int64_t>{});
-    if (!conn_->connected()) return done(down());
-    std::vector<std::string> keys;
-    keys.reserve(scopes.size());
-    for (auto& s : scopes) keys.push_back(key(s, "users"));
-    counts_.run(*conn_, keys, {}, [done, n = scopes.size()](redisReply* r) {
-      if (is_error(r) || r->type != REDIS_REPLY_ARRAY || r->elements != n) return done(down());
-      std::vector<int64_t> out;
-      for (size_t i = 0; i < r->elements; ++i) out.push_back(to_int(r->element[i]));
-      done(std::move(out));
-    });
+    struct Gather {
+      std::vector<int64_t> counts;
+      size_t left;
+      bool failed = false;
+      PresenceCallback<std::vector<int64_t>> done;
+    };
+    auto g = std::make_shared<Gather>(Gather{std::vector<int64_t>(scopes.size()), scopes.size(), false, done});
+    for (size_t i = 0; i < scopes.size(); ++i) {
+      std::string users = scope_keys(scopes[i], node_id_)[1];
+      client_->command(users, {"HLEN", users},
+                       [g, i](redisReply* r) {
+                         if (!r || r->type != REDIS_REPLY_INTEGER) g->failed = true;
+                         else g->counts[i] = r->integer;
+                         if (--g->left > 0) return;
+                         if (g->failed) return g->done(down());
+                         g->done(std::move(g->counts));
+                       },
+                       user_patience);
+    }
   });
 }
 

@@ -28,43 +28,41 @@ return ok
 )lua";
 }  // namespace
 
-RedisRateLimit::RedisRateLimit(std::shared_ptr<Runtime> runtime, Endpoint endpoint, double rate_per_second,
-                               double burst, std::unique_ptr<RateLimit> fallback, std::string prefix)
-    : runtime_(std::move(runtime)),
+RedisRateLimit::RedisRateLimit(std::shared_ptr<Client> client, double rate_per_second, double burst,
+                               std::unique_ptr<RateLimit> fallback, std::string prefix)
+    : client_(std::move(client)),
       rate_(rate_per_second),
       burst_(std::max(1.0, burst)),
       fallback_(std::move(fallback)),
       prefix_(std::move(prefix)),
       bucket_(bucket_lua) {
-  conn_ = std::make_unique<Connection>(runtime_->io(), std::move(endpoint), "rate-limit");
-  runtime_->start();
-  runtime_->post([this] {
-    conn_->on_up = [this] { bucket_.load(*conn_); };
-    conn_->start();
-  });
+  client_->runtime().start();
+  client_->runtime().post([this] { client_->start(); });
 }
 
 RedisRateLimit::~RedisRateLimit() {
   std::promise<void> done;
   auto f = done.get_future();
-  runtime_->post([this, &done] {
-    conn_->stop();
+  client_->runtime().post([this, &done] {
+    client_->stop();
     done.set_value();
   });
   if (f.wait_for(std::chrono::seconds(2)) != std::future_status::ready) spdlog::warn("redis rate limit: stop timed out");
 }
 
+// Never waits for Redis (patience 0): while the bucket's server is unreachable the local bucket answers.
 void RedisRateLimit::try_acquire(int64_t user_id, std::function<void(bool)> done) {
   if (rate_ <= 0) return done(true);
-  runtime_->post([this, user_id, done = std::move(done)]() mutable {
-    if (!conn_->connected()) return fallback_->try_acquire(user_id, std::move(done));
-    bucket_.run(*conn_, {prefix_ + "rate:" + std::to_string(user_id)},
+  client_->runtime().post([this, user_id, done = std::move(done)]() mutable {
+    if (!client_->connected()) return fallback_->try_acquire(user_id, std::move(done));
+    bucket_.run(*client_, {prefix_ + "{rate:" + std::to_string(user_id) + "}"},
                 {fmt::format("{}", rate_), fmt::format("{}", burst_)},
                 [this, user_id, done](redisReply* r) {
                   if (r && r->type == REDIS_REPLY_INTEGER) return done(r->integer == 1);
                   if (r) spdlog::warn("rate limit script: {}", reply_string(r));
                   fallback_->try_acquire(user_id, done);
-                });
+                },
+                std::chrono::milliseconds(0));
   });
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // RedisRateLimit: the per-user token bucket of CONTRACT.md §4 shared by every node: one Lua script per
-// attempt on "P rate:<user id>" (fields tokens, ts; server TIME, so node clocks do not matter; the key
+// attempt on "P{rate:<user id>}" (one key: on a cluster it lives on one shard) (fields tokens, ts; server TIME, so node clocks do not matter; the key
 // expires once the bucket would be full again). A refusal takes no token.
 // Redis outage: never waits for Redis; it answers from `fallback` (the node-local bucket), so each node
 // still enforces the limit on its own while the shared count is unavailable.
@@ -8,8 +8,7 @@
 #include <memory>
 
 #include "cluster/rate_limit.hpp"
-#include "cluster/redis/connection.hpp"
-#include "cluster/redis/runtime.hpp"
+#include "cluster/redis/client.hpp"
 #include "cluster/redis/script.hpp"
 
 namespace parley::cluster::redis {
@@ -17,17 +16,16 @@ namespace parley::cluster::redis {
 class RedisRateLimit final : public RateLimit {
  public:
   // rate <= 0 turns the limit off.
-  RedisRateLimit(std::shared_ptr<Runtime> runtime, Endpoint endpoint, double rate_per_second, double burst,
+  RedisRateLimit(std::shared_ptr<Client> client, double rate_per_second, double burst,
                  std::unique_ptr<RateLimit> fallback, std::string prefix = "parley:");
   ~RedisRateLimit() override;
   void try_acquire(int64_t user_id, std::function<void(bool)> done) override;
 
  private:
-  std::shared_ptr<Runtime> runtime_;
+  std::shared_ptr<Client> client_;  // Runtime thread only
   double rate_, burst_;
   std::unique_ptr<RateLimit> fallback_;
   std::string prefix_;
-  std::unique_ptr<Connection> conn_;  // Runtime thread only
   Script bucket_;
 };
 

@@ -1,16 +1,17 @@
 #include "cluster/redis/script.hpp"
 
-#include <spdlog/spdlog.h>
+#include <openssl/sha.h>
+
+#include <fmt/format.h>
 
 namespace parley::cluster::redis {
 
 bool is_error(const redisReply* r) { return r == nullptr || r->type == REDIS_REPLY_ERROR; }
 
-void Script::load(Connection& connection) {
-  connection.command({"SCRIPT", "LOAD", source_}, [this](redisReply* r) {
-    if (r && r->type == REDIS_REPLY_STRING) sha_ = reply_string(r);
-    else if (r) spdlog::error("redis: SCRIPT LOAD failed: {}", reply_string(r));
-  });
+Script::Script(std::string source) : source_(std::move(source)) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(source_.data()), source_.size(), digest);
+  for (unsigned char b : digest) sha_ += fmt::format("{:02x}", b);
 }
 
 std::vector<std::string> Script::command(const std::string& verb, const std::string& body,
@@ -22,17 +23,16 @@ std::vector<std::string> Script::command(const std::string& verb, const std::str
   return out;
 }
 
-void Script::run(Connection& connection, const std::vector<std::string>& keys, const std::vector<std::string>& args,
-                 Connection::ReplyFn done) {
-  if (sha_.empty()) return connection.command(command("EVAL", source_, keys, args), std::move(done));
-  connection.command(command("EVALSHA", sha_, keys, args),
-                     [this, &connection, keys, args, done = std::move(done)](redisReply* r) {
-                       if (r && r->type == REDIS_REPLY_ERROR && reply_string(r).starts_with("NOSCRIPT")) {
-                         sha_.clear();
-                         return connection.command(command("EVAL", source_, keys, args), done);
-                       }
-                       if (done) done(r);
-                     });
+void Script::run(Client& client, const std::vector<std::string>& keys, const std::vector<std::string>& args,
+                 Connection::ReplyFn done, std::chrono::milliseconds patience) const {
+  std::string route = keys.empty() ? std::string() : keys.front();
+  client.command(route, command("EVALSHA", sha_, keys, args),
+                 [this, &client, route, keys, args, done = std::move(done), patience](redisReply* r) {
+                   if (r && r->type == REDIS_REPLY_ERROR && reply_string(r).starts_with("NOSCRIPT"))
+                     return client.command(route, command("EVAL", source_, keys, args), done, patience);
+                   if (done) done(r);
+                 },
+                 patience);
 }
 
 }  // namespace parley::cluster::redis

@@ -1,22 +1,21 @@
 #pragma once
-// Script: a Lua script run with EVALSHA (its SHA1 learned by SCRIPT LOAD after each connect), falling back
-// to EVAL while the SHA is unknown or the server answers NOSCRIPT (a restarted Redis forgets scripts).
-// Thread safety: on the Connection's thread only.
+// Script: a Lua script run with EVALSHA (its SHA1 computed here), falling back to EVAL when the server
+// answers NOSCRIPT (a restarted Redis, or a cluster node that has not seen it yet, forgets scripts).
+// On a Redis Cluster every key of one run must hash to one slot (hash tags); the first key routes it.
+// Thread safety: Runtime thread only.
 #include <string>
 #include <vector>
 
-#include "cluster/redis/connection.hpp"
+#include "cluster/redis/client.hpp"
 
 namespace parley::cluster::redis {
 
 class Script {
  public:
-  explicit Script(std::string source) : source_(std::move(source)) {}
-  // Loads the script (call from the connection's on_up).
-  void load(Connection& connection);
-  // Runs the script with these keys and arguments; `done` gets the reply (nullptr on failure).
-  void run(Connection& connection, const std::vector<std::string>& keys, const std::vector<std::string>& args,
-           Connection::ReplyFn done);
+  explicit Script(std::string source);
+  // Runs the script with these keys and arguments; `done` (may be empty) gets the reply (nullptr on failure).
+  void run(Client& client, const std::vector<std::string>& keys, const std::vector<std::string>& args,
+           Connection::ReplyFn done, std::chrono::milliseconds patience = std::chrono::seconds(5)) const;
 
  private:
   std::vector<std::string> command(const std::string& verb, const std::string& body,

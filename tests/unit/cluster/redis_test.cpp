@@ -92,7 +92,13 @@ TEST(RedisBroker, RoutesOnlySubscribedChannelsInOrderAndSurvivesARestart) {
   RedisServer server;
   if (!server.up) GTEST_SKIP() << "redis-server not available";
   auto rt = std::make_shared<redis::Runtime>();
-  redis::RedisBroker a(rt, server.endpoint(), "t1:"), b(rt, server.endpoint(), "t1:");
+  auto broker = [&] {
+    return std::make_unique<redis::RedisBroker>(std::make_shared<redis::SingleClient>(rt, server.endpoint()),
+                                                std::make_unique<redis::ChannelSubscriber>(*rt, server.endpoint()),
+                                                "t1:");
+  };
+  auto pa = broker(), pb = broker();
+  auto &a = *pa, &b = *pb;
   Received got_a, got_b;
   a.set_handler([&](auto c, auto p) { got_a.add(c, p); });
   b.set_handler([&](auto c, auto p) { got_b.add(c, p); });
@@ -130,8 +136,8 @@ TEST(RedisPresence, CountsUsersAcrossNodesAndForgetsADeadNode) {
   RedisServer server;
   if (!server.up) GTEST_SKIP() << "redis-server not available";
   auto rt = std::make_shared<redis::Runtime>();
-  redis::RedisPresence n1(rt, server.endpoint(), "n1", "t2:");
-  auto n2 = std::make_unique<redis::RedisPresence>(rt, server.endpoint(), "n2", "t2:");
+  redis::RedisPresence n1(std::make_shared<redis::SingleClient>(rt, server.endpoint()), "n1", "t2:");
+  auto n2 = std::make_unique<redis::RedisPresence>(std::make_shared<redis::SingleClient>(rt, server.endpoint()), "n2", "t2:");
   std::mutex m;
   std::vector<std::pair<std::string, int64_t>> departed;
   n1.set_departure_handler([&](const std::string& scope, const Member& who) {
@@ -177,7 +183,7 @@ TEST(RedisPresence, CountsUsersAcrossNodesAndForgetsADeadNode) {
   // n2 goes away leaving its entries, as after a kill: its object stops (which drops only the heartbeat),
   // then its id is listed again as a node. n1's reaper finds no heartbeat and drops its connections.
   n2.reset();
-  std::system(("redis-cli -p " + std::to_string(server.port) + " sadd t2:nodes n2 >/dev/null").c_str());
+  std::system(("redis-cli -p " + std::to_string(server.port) + " sadd t2:{nodes} n2 >/dev/null").c_str());
   EXPECT_EQ(count(n1, "r"), 2);  // n2's entries are still there (a clean stop only drops the heartbeat)
   ASSERT_TRUE(wait_for([&] { return count(n1, "r") == 0; }, 8000ms));
   std::lock_guard l(m);
@@ -188,8 +194,10 @@ TEST(RedisRateLimit, SharesOneBucketAcrossNodesAndFallsBackWhenRedisIsDown) {
   RedisServer server;
   if (!server.up) GTEST_SKIP() << "redis-server not available";
   auto rt = std::make_shared<redis::Runtime>();
-  redis::RedisRateLimit a(rt, server.endpoint(), 1, 5, std::make_unique<AllowAll>(), "t3:");
-  redis::RedisRateLimit b(rt, server.endpoint(), 1, 5, std::make_unique<AllowAll>(), "t3:");
+  redis::RedisRateLimit a(std::make_shared<redis::SingleClient>(rt, server.endpoint()), 1, 5,
+                          std::make_unique<AllowAll>(), "t3:");
+  redis::RedisRateLimit b(std::make_shared<redis::SingleClient>(rt, server.endpoint()), 1, 5,
+                          std::make_unique<AllowAll>(), "t3:");
   std::this_thread::sleep_for(300ms);
   auto take = [](RateLimit& r) {
     std::promise<bool> pr;

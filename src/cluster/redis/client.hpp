@@ -1,0 +1,63 @@
+#pragma once
+// Client: where a Redis command goes. A single server (SingleClient) or a Redis Cluster (ClusterClient,
+// which routes each command to the primary owning its key's hash slot). Broker, presence and rate limit of
+// a process share one Client, on the Runtime's thread.
+// Thread safety: Runtime thread only (construct anywhere; start/stop/command on the Runtime's thread).
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/redis/connection.hpp"
+#include "cluster/redis/runtime.hpp"
+
+namespace parley::cluster::redis {
+
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  Runtime& runtime() { return *runtime_; }
+
+  // Connects (idempotent); stop() disconnects for good.
+  virtual void start() = 0;
+  virtual void stop() = 0;
+  // True while every command can reach its server.
+  virtual bool connected() const = 0;
+  // Runs `listener(up)` on every change of connected(), and after each reconnect (up again).
+  void on_state(std::function<void(bool up)> listener) { listeners_.push_back(std::move(listener)); }
+
+  // Sends `args`; `key` chooses the server in a cluster (the key's hash slot), "" any. `done` (may be
+  // empty) gets the reply, or nullptr when no server answered within `patience` (a cluster retries through
+  // redirections and failovers that long; 0 fails at once when the server is down).
+  virtual void command(const std::string& key, std::vector<std::string> args, Connection::ReplyFn done,
+                       std::chrono::milliseconds patience = std::chrono::seconds(5)) = 0;
+
+ protected:
+  explicit Client(std::shared_ptr<Runtime> runtime) : runtime_(std::move(runtime)) {}
+  void notify(bool up) {
+    for (auto& l : listeners_) l(up);
+  }
+
+ private:
+  std::shared_ptr<Runtime> runtime_;
+  std::vector<std::function<void(bool)>> listeners_;
+};
+
+// One Redis server over one connection.
+class SingleClient final : public Client {
+ public:
+  SingleClient(std::shared_ptr<Runtime> runtime, Endpoint endpoint);
+  ~SingleClient() override;
+  void start() override;
+  void stop() override;
+  bool connected() const override { return connection_.connected(); }
+  void command(const std::string& key, std::vector<std::string> args, Connection::ReplyFn done,
+               std::chrono::milliseconds patience) override;
+
+ private:
+  Connection connection_;
+};
+
+}  // namespace parley::cluster::redis
