@@ -54,7 +54,7 @@ class SingleClient final : public Client {
   void stop() override;
   bool connected() const override { return connection_.connected(); }
   void command(const std::string& key, std::vector<std::string> args, Connection::ReplyFn done,
-               std::chrono::milliseconds patience) override;
+               std::chrono::milliseconds patience = std::chrono::seconds(5)) override;
 
  private:
   Connection connection_;

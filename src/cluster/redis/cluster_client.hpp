@@ -28,7 +28,7 @@ class ClusterClient final : public Client {
   void stop() override;
   bool connected() const override { return up_; }
   void command(const std::string& key, std::vector<std::string> args, Connection::ReplyFn done,
-               std::chrono::milliseconds patience) override;
+               std::chrono::milliseconds patience = std::chrono::seconds(5)) override;
 
   // The primary serving `key`'s slot, when the map knows one.
   std::optional<Endpoint> primary_for(std::string_view key) const;
