@@ -20,9 +20,14 @@ class Client {
 
   Runtime& runtime() { return *runtime_; }
 
-  // Connects (idempotent); stop() disconnects for good.
-  virtual void start() = 0;
-  virtual void stop() = 0;
+  // Each user (broker, presence, rate limit) calls start() once and stop() once: the first start connects,
+  // the last stop disconnects for good, so a component stopping early cannot cut off the others.
+  void start() {
+    if (users_++ == 0) open();
+  }
+  void stop() {
+    if (users_ > 0 && --users_ == 0) close();
+  }
   // True while every command can reach its server.
   virtual bool connected() const = 0;
   // Runs `listener(up)` on every change of connected(), and after each reconnect (up again).
@@ -36,6 +41,8 @@ class Client {
 
  protected:
   explicit Client(std::shared_ptr<Runtime> runtime) : runtime_(std::move(runtime)) {}
+  virtual void open() = 0;
+  virtual void close() = 0;
   void notify(bool up) {
     for (auto& l : listeners_) l(up);
   }
@@ -43,6 +50,7 @@ class Client {
  private:
   std::shared_ptr<Runtime> runtime_;
   std::vector<std::function<void(bool)>> listeners_;
+  int users_ = 0;
 };
 
 // One Redis server over one connection.
@@ -50,13 +58,13 @@ class SingleClient final : public Client {
  public:
   SingleClient(std::shared_ptr<Runtime> runtime, Endpoint endpoint);
   ~SingleClient() override;
-  void start() override;
-  void stop() override;
   bool connected() const override { return connection_.connected(); }
   void command(const std::string& key, std::vector<std::string> args, Connection::ReplyFn done,
                std::chrono::milliseconds patience = std::chrono::seconds(5)) override;
 
  private:
+  void open() override;
+  void close() override;
   Connection connection_;
 };
 

@@ -52,16 +52,16 @@ ClusterClient::ClusterClient(std::shared_ptr<Runtime> runtime, std::vector<Endpo
       refresh_timer_(this->runtime().io()),
       retry_timer_(this->runtime().io()) {}
 
-ClusterClient::~ClusterClient() { stop(); }
+ClusterClient::~ClusterClient() { close(); }
 
-void ClusterClient::start() {
+void ClusterClient::open() {
   if (!stopped_) return;
   stopped_ = false;
   for (auto& seed : seeds_) connection(seed);
   schedule_refresh(std::chrono::milliseconds(0));
 }
 
-void ClusterClient::stop() {
+void ClusterClient::close() {
   if (stopped_) return;
   stopped_ = true;
   refresh_timer_.cancel();

@@ -24,8 +24,6 @@ class ClusterClient final : public Client {
   ClusterClient(std::shared_ptr<Runtime> runtime, std::vector<Endpoint> seeds);
   ~ClusterClient() override;
 
-  void start() override;
-  void stop() override;
   bool connected() const override { return up_; }
   void command(const std::string& key, std::vector<std::string> args, Connection::ReplyFn done,
                std::chrono::milliseconds patience = std::chrono::seconds(5)) override;
@@ -38,6 +36,9 @@ class ClusterClient final : public Client {
   void refresh();
 
  private:
+  void open() override;
+  void close() override;
+
   struct Request {
     uint16_t slot = 0;
     std::vector<std::string> args;

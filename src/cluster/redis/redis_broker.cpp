@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <utility>
 
 namespace parley::cluster::redis {
 
@@ -32,7 +33,7 @@ void RedisBroker::start() {
 }
 
 void RedisBroker::stop() {
-  if (!subscriber_) return;
+  if (std::exchange(stopped_, true)) return;
   std::promise<void> done;
   auto f = done.get_future();
   client_->runtime().post([this, &done] {

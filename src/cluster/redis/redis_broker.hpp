@@ -45,6 +45,7 @@ class RedisBroker final : public Broker {
   std::string prefix_;
   Handler handler_;
   std::unordered_set<std::string> channels_;  // Parley channel names, subscribed (Runtime thread only)
+  bool stopped_ = false;  // stop() ran (it runs once)
   std::atomic<bool> healthy_{false};
   std::atomic<uint64_t> received_{0};
 };

@@ -10,8 +10,8 @@ SingleClient::SingleClient(std::shared_ptr<Runtime> runtime, Endpoint endpoint)
 
 SingleClient::~SingleClient() = default;
 
-void SingleClient::start() { connection_.start(); }
-void SingleClient::stop() { connection_.stop(); }
+void SingleClient::open() { connection_.start(); }
+void SingleClient::close() { connection_.stop(); }
 
 // A single server has nowhere else to go: a command fails at once while it is down.
 void SingleClient::command(const std::string&, std::vector<std::string> args, Connection::ReplyFn done,
