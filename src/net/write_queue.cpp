@@ -1,8 +1,15 @@
 #include "net/write_queue.hpp"
 
 #include <algorithm>
+#include <array>
+#include <span>
 
 namespace parley::net {
+
+namespace {
+// Frames per sendmsg: asio passes at most 64 buffers to one call.
+constexpr size_t max_frames_per_write = 64;
+}  // namespace
 
 void WriteQueue::push(chat::DeliveryPtr delivery) {
   bytes_ += frame_of_(*delivery).size();
@@ -14,34 +21,61 @@ void WriteQueue::push(std::string owned) {
   queue_.push_back({nullptr, std::move(owned)});
 }
 
-const std::vector<boost::asio::const_buffer>& WriteQueue::start_batch(size_t max_frames) {
-  buffers_.clear();
-  batch_bytes_ = 0;
-  size_t take = std::min(max_frames, queue_.size());
-  for (size_t i = 0; i < take; ++i) batch_.push_back(std::move(queue_[i]));
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
-  // Buffers are taken only once batch_ stops growing: moving an owned string may move its bytes.
-  for (const Entry& e : batch_) {
-    const std::string& b = bytes_of(e);
-    buffers_.emplace_back(b.data(), b.size());
-    batch_bytes_ += b.size();
+boost::system::error_code WriteQueue::write_now(boost::asio::ip::tcp::socket& socket) {
+  std::array<boost::asio::const_buffer, max_frames_per_write> buffers;
+  while (!empty()) {
+    size_t count = 0;
+    size_t total = 0;
+    for (size_t i = head_; i < queue_.size() && count < buffers.size(); ++i, ++count) {
+      const std::string& b = bytes_of(queue_[i]);
+      size_t skip = i == head_ ? offset_ : 0;
+      buffers[count] = boost::asio::const_buffer(b.data() + skip, b.size() - skip);
+      total += b.size() - skip;
+    }
+    boost::system::error_code ec;
+    size_t written = socket.write_some(std::span<const boost::asio::const_buffer>(buffers.data(), count), ec);
+    if (ec) return ec;
+    consume(written);
+    // The socket buffer is full: trying again now would only answer EAGAIN.
+    if (written < total) return boost::asio::error::would_block;
   }
-  return buffers_;
+  return {};
 }
 
-void WriteQueue::finish_batch() {
-  bytes_ -= batch_bytes_;
-  batch_bytes_ = 0;
-  batch_.clear();
-  buffers_.clear();
-  // Give back what a burst grew, so a connection that goes idle again stays small.
-  if (queue_.empty() && queue_.capacity() > 64) queue_ = {};
-  if (batch_.capacity() > 64) batch_ = {}, buffers_ = {};
+void WriteQueue::consume(size_t n) {
+  while (n > 0) {
+    Entry& e = queue_[head_];
+    size_t left = bytes_of(e).size() - offset_;
+    if (n < left) {
+      offset_ += n;
+      return;
+    }
+    n -= left;
+    bytes_ -= bytes_of(e).size();
+    e = Entry{};
+    ++head_;
+    offset_ = 0;
+  }
+  if (empty()) {
+    head_ = 0;
+    queue_.clear();
+    // Give back what a burst grew, so a connection that goes idle again stays small.
+    if (queue_.capacity() > 64) queue_ = {};
+  } else if (head_ >= 64 && head_ * 2 >= queue_.size()) {
+    // A reader that never quite catches up: drop the written entries so the vector does not only grow.
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
 }
 
 void WriteQueue::clear_pending() {
-  for (auto& e : queue_) bytes_ -= bytes_of(e).size();
-  queue_.clear();
+  size_t keep = head_ + (offset_ > 0 ? 1 : 0);
+  for (size_t i = keep; i < queue_.size(); ++i) bytes_ -= bytes_of(queue_[i]).size();
+  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
+  if (empty()) {
+    head_ = 0;
+    queue_.clear();
+  }
 }
 
 }  // namespace parley::net

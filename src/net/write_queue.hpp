@@ -1,9 +1,12 @@
 #pragma once
-// WriteQueue: the bounded outbound queue of one connection, written with one gather write per batch.
+// WriteQueue: the bounded outbound queue of one connection, written with one gather write per flush.
 // Entries are whole wire frames: shared Delivery frames (never copied per recipient) or owned strings
-// (replies). While one write is in flight, new entries wait and go out together in the next write.
+// (replies). write_now() sends what it can without blocking; a partly written frame stays at the front with
+// its offset until the socket is writable again.
 // Thread safety: one per connection, used on the connection's loop only.
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -21,15 +24,13 @@ class WriteQueue {
 
   void push(chat::DeliveryPtr delivery);
   void push(std::string owned);
-  // Bytes queued and in flight.
+  // Bytes queued (a partly written frame counts whole).
   size_t bytes() const { return bytes_; }
-  bool empty() const { return queue_.empty(); }
-  bool writing() const { return !batch_.empty(); }
-  // Moves up to `max_frames` queued entries into the in-flight batch and returns buffers over them.
-  const std::vector<boost::asio::const_buffer>& start_batch(size_t max_frames = 512);
-  // Releases the in-flight batch after its write completed.
-  void finish_batch();
-  // Drops everything not in flight (a connection being cut off).
+  bool empty() const { return head_ == queue_.size(); }
+  // Writes queued frames to a non-blocking socket in gather writes until the queue is empty (answers success)
+  // or the socket takes no more (answers would_block: wait for writability and call again); else the error.
+  boost::system::error_code write_now(boost::asio::ip::tcp::socket& socket);
+  // Drops every queued frame except a partly written one, which must still go out whole.
   void clear_pending();
 
  private:
@@ -38,14 +39,15 @@ class WriteQueue {
     std::string owned;
   };
   const std::string& bytes_of(const Entry& e) const { return e.delivery ? frame_of_(*e.delivery) : e.owned; }
+  // Releases `n` written bytes from the front.
+  void consume(size_t n);
 
   FrameOf frame_of_;
   // A vector, not a deque: libstdc++'s deque allocates ~600 bytes even when empty, on every idle connection.
   std::vector<Entry> queue_;
-  std::vector<Entry> batch_;
-  std::vector<boost::asio::const_buffer> buffers_;
+  size_t head_ = 0;    // first unwritten entry
+  size_t offset_ = 0;  // bytes of queue_[head_] already written
   size_t bytes_ = 0;
-  size_t batch_bytes_ = 0;
 };
 
 }  // namespace parley::net

@@ -26,6 +26,7 @@ WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, chat
       limits_(limits),
       parser_(limits.max_frame_bytes),
       queue_(&native_frame_of),
+      flusher_(FlushService::of(socket_.get_executor())),
       expiry_timer_(socket_.get_executor()),
       close_timer_(socket_.get_executor()) {
   core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
@@ -37,6 +38,7 @@ WsConnection::~WsConnection() { core::metrics().connections.fetch_sub(1, std::me
 void WsConnection::start(std::string initial) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // reads and writes are tried at once and never block
   attached_ = true;
   node_.attach(std::static_pointer_cast<WsConnection>(shared_from_this()));
   // Close with 4001 when the token expires.
@@ -61,7 +63,6 @@ void WsConnection::read() {
       return finish();
     }
     thread_local std::unique_ptr<uint8_t[]> shared_buffer = std::make_unique<uint8_t[]>(read_chunk);
-    socket_.non_blocking(true, ec);
     size_t n = socket_.read_some(asio::buffer(shared_buffer.get(), read_chunk), ec);
     if (ec == asio::error::would_block) return read();
     if (ec) {
@@ -149,29 +150,35 @@ void WsConnection::reply_error(const protocol::Request& request, const core::Err
                                                     : protocol::encode_native_error_push(error, request.event)));
 }
 
-// Batches: everything queued during this loop turn goes out in one gather write.
+// Batches: everything queued during this loop turn goes out in one gather write, after the turn's fan-out.
 void WsConnection::schedule_flush() {
-  if (flush_scheduled_ || queue_.writing() || finished_) return;
+  if (flush_scheduled_ || waiting_writable_ || finished_) return;
   flush_scheduled_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this(), this] {
-    flush_scheduled_ = false;
-    flush();
-  });
+  flusher_.schedule(socket_.get_executor(), std::static_pointer_cast<WsConnection>(shared_from_this()));
 }
 
 void WsConnection::flush() {
-  if (queue_.writing() || queue_.empty() || finished_) return;
-  asio::async_write(socket_, queue_.start_batch(), [self = shared_from_this(), this](boost::system::error_code ec, size_t) {
-    queue_.finish_batch();
-    if (ec) return finish();
+  flush_scheduled_ = false;
+  if (waiting_writable_ || finished_) return;
+  auto ec = queue_.write_now(socket_);
+  if (ec == asio::error::would_block) {
+    waiting_writable_ = true;
+    socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this(), this](boost::system::error_code ec) {
+      waiting_writable_ = false;
+      if (finished_) return;
+      if (ec) return finish();
+      flush();
+    });
     notify_drained();
-    if (!queue_.empty()) return flush();
-    if (closing_) {
-      // Our close frame is out: stop sending, and give the peer a moment to answer before we hang up.
-      boost::system::error_code ignored;
-      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-    }
-  });
+    return;
+  }
+  if (ec) return finish();
+  notify_drained();
+  if (closing_) {
+    // Our close frame is out: stop sending, and give the peer a moment to answer before we hang up.
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
 }
 
 void WsConnection::when_drained(size_t threshold, std::function<void()> fn) {

@@ -11,12 +11,13 @@
 
 #include "chat/node.hpp"
 #include "chat/session.hpp"
+#include "net/flush_service.hpp"
 #include "net/write_queue.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace parley::net {
 
-class WsConnection final : public chat::Session {
+class WsConnection final : public chat::Session, public Flushable {
  public:
   WsConnection(boost::asio::ip::tcp::socket socket, size_t loop_index, chat::Node& node, chat::Identity identity,
                const core::Limits& limits);
@@ -39,7 +40,9 @@ class WsConnection final : public chat::Session {
   void on_message(protocol::ws::Message& message);
   void send_frame(std::string frame);
   void schedule_flush();
-  void flush();
+  // Writes what is queued now (FlushService calls it once per loop turn); waits for writability if the
+  // socket takes less.
+  void flush() override;
   void cut_off_slow_reader();
   void finish();
   void notify_drained();
@@ -50,11 +53,13 @@ class WsConnection final : public chat::Session {
   const core::Limits& limits_;
   protocol::ws::FrameParser parser_;
   WriteQueue queue_;
+  FlushService& flusher_;
   boost::asio::steady_timer expiry_timer_;
   boost::asio::steady_timer close_timer_;
   std::function<void()> drained_;
   size_t drained_threshold_ = 0;
   bool flush_scheduled_ = false;
+  bool waiting_writable_ = false;
   bool closing_ = false;    // a close frame is queued or sent; no more requests are handled
   bool finished_ = false;   // detached from the node, socket closed
   bool attached_ = false;

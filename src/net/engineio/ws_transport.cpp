@@ -20,12 +20,14 @@ WsTransport::WsTransport(asio::ip::tcp::socket socket, size_t max_message_bytes)
     : socket_(std::move(socket)),
       parser_(max_message_bytes),
       queue_(&socketio_frame_of),
+      flusher_(FlushService::of(socket_.get_executor())),
       close_timer_(socket_.get_executor()) {}
 
 void WsTransport::start(std::string initial, std::shared_ptr<Listener> listener) {
   listener_ = std::move(listener);
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // writes are tried at once and never block
   if (!initial.empty()) on_bytes(reinterpret_cast<const uint8_t*>(initial.data()), initial.size());
   read();
 }
@@ -94,27 +96,31 @@ void WsTransport::send_binary(std::string_view payload) {
 }
 
 void WsTransport::schedule_flush() {
-  if (flush_scheduled_ || queue_.writing() || finished_) return;
+  if (flush_scheduled_ || waiting_writable_ || finished_) return;
   flush_scheduled_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this(), this] {
-    flush_scheduled_ = false;
-    flush();
-  });
+  flusher_.schedule(socket_.get_executor(), shared_from_this());
 }
 
 void WsTransport::flush() {
-  if (queue_.writing() || queue_.empty() || finished_) return;
-  asio::async_write(socket_, queue_.start_batch(),
-                    [self = shared_from_this(), this](boost::system::error_code ec, size_t) {
-                      queue_.finish_batch();
-                      if (ec) return finish();
-                      if (listener_ && !closing_) listener_->on_ws_written(*this);
-                      if (!queue_.empty()) return flush();
-                      if (closing_) {
-                        boost::system::error_code ignored;
-                        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-                      }
-                    });
+  flush_scheduled_ = false;
+  if (waiting_writable_ || finished_) return;
+  auto ec = queue_.write_now(socket_);
+  if (ec && ec != asio::error::would_block) return finish();
+  if (listener_ && !closing_) listener_->on_ws_written(*this);
+  if (ec == asio::error::would_block) {
+    waiting_writable_ = true;
+    socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this(), this](boost::system::error_code ec) {
+      waiting_writable_ = false;
+      if (finished_) return;
+      if (ec) return finish();
+      flush();
+    });
+    return;
+  }
+  if (closing_) {
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
 }
 
 void WsTransport::close(uint16_t code, std::string_view reason) {

@@ -10,12 +10,13 @@
 #include <string>
 
 #include "chat/delivery.hpp"
+#include "net/flush_service.hpp"
 #include "net/write_queue.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace parley::net::engineio {
 
-class WsTransport : public std::enable_shared_from_this<WsTransport> {
+class WsTransport : public std::enable_shared_from_this<WsTransport>, public Flushable {
  public:
   class Listener {
    public:
@@ -49,16 +50,19 @@ class WsTransport : public std::enable_shared_from_this<WsTransport> {
   void read();
   void on_bytes(const uint8_t* data, size_t size);
   void schedule_flush();
-  void flush();
+  // Writes what is queued now (FlushService calls it once per loop turn).
+  void flush() override;
   void finish();
 
   boost::asio::ip::tcp::socket socket_;
   protocol::ws::FrameParser parser_;
   WriteQueue queue_;
+  FlushService& flusher_;
   boost::asio::steady_timer close_timer_;
   std::shared_ptr<Listener> listener_;
   std::unique_ptr<uint8_t[]> read_buffer_;
   bool flush_scheduled_ = false;
+  bool waiting_writable_ = false;
   bool closing_ = false;
   bool finished_ = false;
 };
