@@ -52,7 +52,10 @@ ClusterClient::ClusterClient(std::shared_ptr<Runtime> runtime, std::vector<Endpo
       refresh_timer_(this->runtime().io()),
       retry_timer_(this->runtime().io()) {}
 
-ClusterClient::~ClusterClient() { close(); }
+ClusterClient::~ClusterClient() {
+  wait_for_queued_handlers(runtime().io());
+  close();
+}
 
 void ClusterClient::open() {
   if (!stopped_) return;
@@ -169,8 +172,9 @@ void ClusterClient::park(RequestPtr r) {
   retry_armed_ = true;
   retry_timer_.expires_after(retry_period);
   retry_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled by close()
     retry_armed_ = false;
-    if (!ec) retry_parked();
+    retry_parked();
   });
 }
 
@@ -248,8 +252,8 @@ bool ClusterClient::apply_slots(const redisReply* reply, const Endpoint& from) {
   primaries_ = std::move(primaries);
   slot_owner_ = std::move(owner);
   core::metrics().redis_cluster_shards.store(static_cast<int64_t>(primaries_.size()), std::memory_order_relaxed);
-  // Keep connections to the primaries and the seeds; retire the rest (freed later: a reply from one of them
-  // may be what brought us here).
+  // Keep connections to the primaries and the seeds; retire the rest (a reply from one of them may be what
+  // brought us here).
   for (auto& p : primaries_) connection(p);
   for (auto it = connections_.begin(); it != connections_.end();) {
     const Endpoint& at = it->second->endpoint();
@@ -259,20 +263,17 @@ bool ClusterClient::apply_slots(const redisReply* reply, const Endpoint& from) {
       ++it;
       continue;
     }
-    retired_.push_back(std::move(it->second));
+    retire(std::move(it->second));
     it = connections_.erase(it);
   }
-  boost::asio::post(runtime().io(), [this] {
-    for (auto& c : retired_) c->stop();
-    retired_.clear();
-  });
   update_state();
   for (auto& listener : topology_listeners_) listener();
   return true;
 }
 
 void ClusterClient::update_state() {
-  bool up = have_map_ && !stopped_;
+  if (stopped_) return;
+  bool up = have_map_;
   for (int s = 0; up && s < slot_count; ++s) up = slot_owner_[s] >= 0;
   for (auto& p : primaries_) {
     if (!up) break;

@@ -61,7 +61,6 @@ class ClusterClient final : public Client {
 
   std::vector<Endpoint> seeds_;
   std::map<std::string, std::unique_ptr<Connection>> connections_;  // by address: seeds and primaries
-  std::vector<std::unique_ptr<Connection>> retired_;               // dropped from the map, freed later
   std::vector<Endpoint> primaries_;
   std::vector<int> slot_owner_;  // slot -> index in primaries_, -1 while unknown
   bool have_map_ = false;

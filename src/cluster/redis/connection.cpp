@@ -1,5 +1,7 @@
 #include "cluster/redis/connection.hpp"
 
+#include "cluster/redis/runtime.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
@@ -66,7 +68,18 @@ Connection::Connection(asio::io_context& io, Endpoint endpoint, std::string name
       reconnect_timer_(io),
       watchdog_timer_(io) {}
 
-Connection::~Connection() { stop(); }
+Connection::~Connection() {
+  wait_for_queued_handlers(io_);  // handlers already queued still hold `this`
+  stop();
+}
+
+void retire(std::unique_ptr<Connection> connection) {
+  auto& io = connection->io_context();
+  boost::asio::post(io, [&io, c = std::shared_ptr<Connection>(std::move(connection))] {
+    c->stop();
+    boost::asio::post(io, [c] {});  // freed after the handlers stop() aborted have run
+  });
+}
 
 void Connection::start() {
   if (!stopped_) return;

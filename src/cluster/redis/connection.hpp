@@ -8,7 +8,7 @@
 // Replies go to the command's callback in order; pub/sub traffic (message, smessage, and the confirmations of
 // commands sent with subscribe_command) goes to on_push.
 // Thread safety: every method, and every callback it makes, runs on the io_context's thread. Construct,
-// start and stop it there too (post to it).
+// start and stop it there too (post to it); destroy it there with retire(), or elsewhere once stopped.
 #include <hiredis/hiredis.h>
 
 #include <boost/asio/io_context.hpp>
@@ -61,6 +61,7 @@ class Connection {
   void stop();
   bool connected() const { return connected_; }
   const Endpoint& endpoint() const { return endpoint_; }
+  boost::asio::io_context& io_context() { return io_; }
 
   // Sends a command (binary-safe arguments); `done` (may be empty) gets its reply.
   void command(const std::vector<std::string>& args, ReplyFn done);
@@ -99,5 +100,9 @@ class Connection {
   boost::asio::steady_timer reconnect_timer_;
   boost::asio::steady_timer watchdog_timer_;
 };
+
+// Stops a connection that may be in the middle of one of its own callbacks, and frees it once nothing
+// refers to it any more (on its io_context's thread).
+void retire(std::unique_ptr<Connection> connection);
 
 }  // namespace parley::cluster::redis

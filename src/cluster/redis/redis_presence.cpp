@@ -150,8 +150,9 @@ void RedisPresence::forget(const std::string& node_id, bool announce, std::funct
       forget_scope_.run(*client_, scope_keys(scope, node_id), {},
                         [this, node_id, announce, scope, one_done](redisReply* gone) {
                           if (gone && gone->type == REDIS_REPLY_ARRAY && gone->elements > 0) {
-                            spdlog::warn("presence: node {} is gone; {} departures from \"{}\"", node_id,
-                                         gone->elements / 2, scope);
+                            if (node_id != node_id_)
+                              spdlog::warn("presence: node {} is gone; {} departures from \"{}\"", node_id,
+                                           gone->elements / 2, scope);
                             if (announce && departed_)
                               for (size_t k = 0; k + 1 < gone->elements; k += 2)
                                 departed_(scope, Member{to_int(gone->element[k]), reply_string(gone->element[k + 1])});

@@ -5,10 +5,22 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
+#include <future>
 #include <mutex>
 #include <thread>
 
 namespace parley::cluster::redis {
+
+// For destructors of objects whose handlers run on `io`'s thread: returns once every handler queued on `io`
+// before the call has run (they may still name the object), unless this is that thread or `io` is stopped.
+inline void wait_for_queued_handlers(boost::asio::io_context& io) {
+  if (io.stopped() || io.get_executor().running_in_this_thread()) return;
+  std::promise<void> barrier;
+  auto reached = barrier.get_future();
+  boost::asio::post(io, [&barrier] { barrier.set_value(); });
+  reached.wait_for(std::chrono::seconds(2));
+}
 
 class Runtime {
  public:

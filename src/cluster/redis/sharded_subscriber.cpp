@@ -10,6 +10,9 @@ ShardedSubscriber::ShardedSubscriber(ClusterClient& client) : client_(client) {
   client_.on_topology([this] { rebalance(); });
 }
 
+// The owner stopped it on the Runtime's thread; handlers queued before that may still name it.
+ShardedSubscriber::~ShardedSubscriber() { wait_for_queued_handlers(client_.runtime().io()); }
+
 void ShardedSubscriber::start() { stopped_ = false; }
 
 void ShardedSubscriber::stop() {
@@ -70,8 +73,8 @@ void ShardedSubscriber::remove(const std::string& channel) {
   placed_.erase(placed);
 }
 
-// The slot map changed: move every channel to its slot's primary now, and drop shards left without
-// channels (freed later: this may run inside one of their callbacks).
+// The slot map changed: move every channel to its slot's primary now, and retire shards left without
+// channels.
 void ShardedSubscriber::rebalance() {
   if (stopped_) return;
   for (auto& c : channels_) place(c);
@@ -80,14 +83,9 @@ void ShardedSubscriber::rebalance() {
       ++it;
       continue;
     }
-    if (it->second.connection) retired_.push_back(std::move(it->second.connection));
+    if (it->second.connection) retire(std::move(it->second.connection));
     it = shards_.erase(it);
   }
-  if (!retired_.empty())
-    boost::asio::post(client_.runtime().io(), [this] {
-      for (auto& c : retired_) c->stop();
-      retired_.clear();
-    });
   if (on_state) on_state();
 }
 

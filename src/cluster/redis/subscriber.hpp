@@ -57,6 +57,7 @@ class ChannelSubscriber final : public Subscriber {
 class ShardedSubscriber final : public Subscriber {
  public:
   explicit ShardedSubscriber(ClusterClient& client);
+  ~ShardedSubscriber() override;
   void start() override;
   void stop() override;
   void add(const std::string& channel) override;
@@ -80,7 +81,6 @@ class ShardedSubscriber final : public Subscriber {
   std::set<std::string> channels_;
   std::map<std::string, std::string> placed_;  // channel -> address of its shard
   std::map<std::string, Shard> shards_;        // by address
-  std::vector<std::unique_ptr<Connection>> retired_;
 };
 
 }  // namespace parley::cluster::redis
