@@ -18,7 +18,7 @@ std::string user_channel(int64_t user_id) { return "user:" + std::to_string(user
 const std::string all_channel = "all";
 }  // namespace
 
-Node::Node(NodeDeps deps) : deps_(std::move(deps)) {
+Node::Node(NodeDeps deps) : deps_(std::move(deps)), user_caches_(deps_.loops.size()) {
   for (size_t i = 0; i < deps_.loops.size(); ++i)
     hubs_.push_back(std::make_unique<Hub>(
         [this](Session& s, const std::string& room) { fill_gap_later(s.shared_from_this(), room); }));

@@ -23,6 +23,7 @@
 #include "chat/hub.hpp"
 #include "cluster/rate_limit.hpp"
 #include "chat/session.hpp"
+#include "chat/user_cache.hpp"
 #include "cluster/broker.hpp"
 #include "cluster/presence.hpp"
 #include "core/config.hpp"
@@ -112,6 +113,7 @@ class Node {
 
   NodeDeps deps_;
   std::vector<std::unique_ptr<Hub>> hubs_;  // one per loop
+  std::vector<UserCache> user_caches_;      // one per loop: DM recipients
   std::mutex channels_mutex_;
   // channel -> number of loops with at least one local session in it; loops bitmask for fan-out
   struct ChannelUse {

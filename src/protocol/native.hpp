@@ -38,5 +38,8 @@ std::string encode_native_error_push(const core::Error& error, std::string_view 
 
 // A JSON string literal (with quotes) for `s`.
 std::string json_quote(std::string_view s);
+// Appends the JSON string literal for `s` (valid UTF-8) to `out`, escaping as Boost.JSON does: hot paths
+// build small JSON documents by hand instead of through a json::object.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace parley::protocol

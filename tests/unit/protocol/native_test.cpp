@@ -40,3 +40,14 @@ TEST(NativeProtocol, EncodesRepliesAndPushesAsTheContractShowsThem) {
             R"({"event":"error","data":{"code":"forbidden","message":"no","event":"message:send"}})");
   EXPECT_EQ(json_quote("a\"b\n"), R"("a\"b\n")");
 }
+
+TEST(NativeProtocol, AppendJsonStringEscapesAsBoostJsonDoes) {
+  std::string all_bytes;
+  for (int c = 1; c < 0x80; ++c) all_bytes += static_cast<char>(c);
+  for (std::string s : {std::string(), std::string("plain"), std::string("a\"b\\c/d"), std::string("\x01\x1f\x7f"),
+                        std::string("h\xc3\xa9 \xf0\x9f\x98\x80"), std::string(1, '\0') + "x", all_bytes}) {
+    std::string out = "[";
+    append_json_string(out, s);
+    EXPECT_EQ(out, "[" + boost::json::serialize(boost::json::string_view(s.data(), s.size()))) << s;
+  }
+}
