@@ -4,6 +4,8 @@
 // `redis-cli --cluster reshard` does, so the client meets ASK while the slot migrates and MOVED after.
 #include <gtest/gtest.h>
 
+#include "wait_for.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +26,7 @@
 
 using namespace parley::cluster;
 using namespace std::chrono_literals;
+using parley::test::wait_for;
 
 namespace {
 
@@ -36,15 +39,6 @@ std::string run(const std::string& cmd) {
   pclose(p);
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
-}
-
-bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds ms = 10000ms) {
-  auto deadline = std::chrono::steady_clock::now() + ms;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
 }
 
 struct ClusterNode {

@@ -2,6 +2,8 @@
 // skipped when redis-server is not installed).
 #include <gtest/gtest.h>
 
+#include "wait_for.hpp"
+
 #include <chrono>
 #include <cstdlib>
 #include <future>
@@ -17,6 +19,7 @@
 
 using namespace parley::cluster;
 using namespace std::chrono_literals;
+using parley::test::wait_for;
 
 namespace {
 
@@ -57,15 +60,6 @@ template <class T>
 T get(std::future<T>& f) {
   if (f.wait_for(5s) != std::future_status::ready) throw std::runtime_error("timed out");
   return f.get();
-}
-
-bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds ms = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + ms;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
 }
 
 struct Received {
