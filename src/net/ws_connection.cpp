@@ -1,11 +1,13 @@
 #include "net/ws_connection.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "net/exact_allocator.hpp"
 
 namespace parley::net {
 
@@ -27,13 +29,15 @@ WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, chat
       parser_(limits.max_frame_bytes),
       queue_(&native_frame_of),
       flusher_(FlushService::of(socket_.get_executor())),
-      expiry_timer_(socket_.get_executor()),
-      close_timer_(socket_.get_executor()) {
+      expiry_(ExpiryService::of(socket_.get_executor())) {
   core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
   core::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
 }
 
-WsConnection::~WsConnection() { core::metrics().connections.fetch_sub(1, std::memory_order_relaxed); }
+WsConnection::~WsConnection() {
+  expiry_.remove(*this);
+  core::metrics().connections.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void WsConnection::start(std::string initial) {
   boost::system::error_code ec;
@@ -42,11 +46,7 @@ void WsConnection::start(std::string initial) {
   attached_ = true;
   node_.attach(std::static_pointer_cast<WsConnection>(shared_from_this()));
   // Close with 4001 when the token expires.
-  int64_t left_ms = identity().expires_at * 1000 - core::now_ms();
-  expiry_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(left_ms, 0)));
-  expiry_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
-    if (!ec) close(ws::close_code::token_expired, "token expired");
-  });
+  expiry_.add(socket_.get_executor(), *this, identity().expires_at * 1000);
   if (!initial.empty()) on_bytes(reinterpret_cast<const uint8_t*>(initial.data()), initial.size());
   read();
 }
@@ -56,7 +56,7 @@ void WsConnection::start(std::string initial) {
 // buffer once on_bytes returns).
 void WsConnection::read() {
   if (finished_) return;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this(), this](boost::system::error_code ec) {
+  auto on_readable = [self = shared_from_this(), this](boost::system::error_code ec) {
     if (finished_) return;
     if (ec) {
       log_state("read ended");
@@ -71,7 +71,8 @@ void WsConnection::read() {
     }
     on_bytes(shared_buffer.get(), n);
     read();
-  });
+  };
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_readable)));
 }
 
 void WsConnection::on_bytes(const uint8_t* data, size_t size) {
@@ -206,11 +207,11 @@ void WsConnection::close(uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
   closing_ = true;
   drained_ = nullptr;
-  expiry_timer_.cancel();
+  expiry_.remove(*this);
   queue_.push(ws::encode_close(code, reason));
   schedule_flush();
-  close_timer_.expires_after(close_grace);
-  close_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+  close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), close_grace);
+  close_timer_->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) finish();
   });
   // Leave rooms now, on a later turn (never from inside Hub::deliver): others see user:left promptly.
@@ -222,6 +223,8 @@ void WsConnection::close(uint16_t code, std::string_view reason) {
   });
 }
 
+void WsConnection::on_expired() { close(ws::close_code::token_expired, "token expired"); }
+
 void WsConnection::log_state(const char* what) {
   spdlog::debug("connection {} ({}): {}", connection_id(), identity().username, what);
 }
@@ -231,8 +234,8 @@ void WsConnection::finish() {
   if (finished_) return;
   finished_ = true;
   closing_ = true;
-  expiry_timer_.cancel();
-  close_timer_.cancel();
+  expiry_.remove(*this);
+  if (close_timer_) close_timer_->cancel();
   boost::system::error_code ec;
   socket_.close(ec);
   if (attached_) {

@@ -11,13 +11,14 @@
 
 #include "chat/node.hpp"
 #include "chat/session.hpp"
+#include "net/expiry_service.hpp"
 #include "net/flush_service.hpp"
 #include "net/write_queue.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace parley::net {
 
-class WsConnection final : public chat::Session, public Flushable {
+class WsConnection final : public chat::Session, public Flushable, public Expiring {
  public:
   WsConnection(boost::asio::ip::tcp::socket socket, size_t loop_index, chat::Node& node, chat::Identity identity,
                const core::Limits& limits);
@@ -43,6 +44,8 @@ class WsConnection final : public chat::Session, public Flushable {
   // Writes what is queued now (FlushService calls it once per loop turn); waits for writability if the
   // socket takes less.
   void flush() override;
+  // The token has expired (ExpiryService): close with 4001.
+  void on_expired() override;
   void cut_off_slow_reader();
   void finish();
   void notify_drained();
@@ -54,8 +57,8 @@ class WsConnection final : public chat::Session, public Flushable {
   protocol::ws::FrameParser parser_;
   WriteQueue queue_;
   FlushService& flusher_;
-  boost::asio::steady_timer expiry_timer_;
-  boost::asio::steady_timer close_timer_;
+  ExpiryService& expiry_;
+  std::unique_ptr<boost::asio::steady_timer> close_timer_;  // made on close only: idle connections stay small
   std::function<void()> drained_;
   size_t drained_threshold_ = 0;
   bool flush_scheduled_ = false;
