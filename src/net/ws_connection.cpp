@@ -183,17 +183,16 @@ void WsConnection::flush() {
 }
 
 void WsConnection::when_drained(size_t threshold, std::function<void()> fn) {
-  drained_threshold_ = threshold;
-  drained_ = std::move(fn);
+  drained_ = std::make_unique<DrainWaiter>(DrainWaiter{threshold, std::move(fn)});
   if (queue_.bytes() <= threshold) notify_drained();
 }
 
 void WsConnection::notify_drained() {
-  if (!drained_ || closing_ || queue_.bytes() > drained_threshold_) return;
-  asio::post(socket_.get_executor(), [self = shared_from_this(), this, fn = std::move(drained_)] {
+  if (!drained_ || closing_ || queue_.bytes() > drained_->threshold) return;
+  asio::post(socket_.get_executor(), [self = shared_from_this(), this, fn = std::move(drained_->fn)] {
     if (!closing_) fn();
   });
-  drained_ = nullptr;
+  drained_.reset();
 }
 
 // Never called from inside a fan-out loop's iteration in a way that touches the Hub: close() only queues.

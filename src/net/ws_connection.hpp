@@ -59,8 +59,11 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   FlushService& flusher_;
   ExpiryService& expiry_;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;  // made on close only: idle connections stay small
-  std::function<void()> drained_;
-  size_t drained_threshold_ = 0;
+  struct DrainWaiter {
+    size_t threshold;
+    std::function<void()> fn;
+  };
+  std::unique_ptr<DrainWaiter> drained_;  // only while a join replays: idle connections hold 8 bytes
   bool flush_scheduled_ = false;
   bool waiting_writable_ = false;
   bool closing_ = false;    // a close frame is queued or sent; no more requests are handled

@@ -125,6 +125,7 @@ uint16_t FrameParser::start_payload(std::string& reason) {
   fin_ = (header_[0] & 0x80) != 0;
   frame_opcode_ = static_cast<Opcode>(header_[0] & 0x0F);
   if (is_control(frame_opcode_)) {
+    control_.resize(len);  // <= 125 (check_prelude)
     control_len_ = 0;
   } else {
     // Reject before buffering anything: the limit is on the whole (reassembled) message.
@@ -190,6 +191,7 @@ bool FrameParser::finish_frame(Message& out, uint16_t& code, std::string& reason
     }
     out.opcode = frame_opcode_;
     out.payload.assign(payload);  // <= 125 bytes, usually into capacity the caller already has
+    std::string().swap(control_);
     control_len_ = 0;
     return true;
   }

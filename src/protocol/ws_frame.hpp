@@ -99,7 +99,8 @@ class FrameParser {
   Opcode message_opcode_ = Opcode::text;
   std::string message_;           // data payload assembled so far (unmasked)
 
-  std::array<char, 125> control_{};  // payload of a control frame (may interleave with a fragmented message)
+  std::string control_;  // payload of a control frame (may interleave with a fragmented message); empty between
+                         // frames, so an idle connection holds no 125-byte buffer
   uint8_t control_len_ = 0;
 
   uint16_t failed_code_ = 0;
