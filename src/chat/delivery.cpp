@@ -1,5 +1,6 @@
 #include "chat/delivery.hpp"
 
+#include <atomic>
 #include <charconv>
 
 #include "protocol/native.hpp"
@@ -29,12 +30,31 @@ std::string encode_envelope(const EnvelopeFields& f) {
 }
 
 namespace {
-// Encodes once per wire format, whole frames included, so fan-out copies nothing per recipient.
+std::atomic<int64_t> socketio_sessions{0};
+
+std::string_view span(const std::string& s, uint32_t at, uint32_t len) { return std::string_view(s).substr(at, len); }
+
+void encode_socketio(Delivery& d) {
+  std::string_view event = span(d.native_ws_frame, d.event_at, d.event_len);
+  std::string_view data = span(d.native_ws_frame, d.data_at, d.data_len);
+  d.socketio_ws_frame = protocol::ws::encode_text_frame({"42[", event, ",", data, "]"});
+  // The packet is the frame's payload without the Engine.IO "4".
+  d.socketio_packet = d.socketio_ws_frame.substr(d.socketio_ws_frame.size() - (event.size() + data.size() + 4));
+}
+
+// Encodes once per wire format, whole frames included, so fan-out copies nothing per recipient. The native
+// frame is built in one allocation; the Socket.IO forms only when someone on this node speaks Socket.IO.
 void encode_all(Delivery& d, std::string_view event, std::string_view data_json) {
-  d.native_ws_frame = protocol::ws::encode_frame(protocol::ws::Opcode::text,
-                                                 protocol::encode_native_push(event, data_json));
-  d.socketio_packet = protocol::encode_socketio_event(event, data_json);
-  d.socketio_ws_frame = protocol::ws::encode_frame(protocol::ws::Opcode::text, "4" + d.socketio_packet);
+  std::string quoted = protocol::json_quote(event);
+  std::string_view data = data_json.empty() ? std::string_view("null") : data_json;
+  constexpr std::string_view open = R"({"event":)", middle = R"(,"data":)";
+  d.native_ws_frame = protocol::ws::encode_text_frame({open, quoted, middle, data, "}"});
+  size_t payload_at = d.native_ws_frame.size() - (open.size() + quoted.size() + middle.size() + data.size() + 1);
+  d.event_at = static_cast<uint32_t>(payload_at + open.size());
+  d.event_len = static_cast<uint32_t>(quoted.size());
+  d.data_at = static_cast<uint32_t>(d.event_at + quoted.size() + middle.size());
+  d.data_len = static_cast<uint32_t>(data.size());
+  if (socketio_sessions.load(std::memory_order_relaxed) > 0) encode_socketio(d);
 }
 bool take_line(std::string_view& rest, std::string_view& line) {
   auto pos = rest.find('\n');
@@ -61,6 +81,15 @@ std::optional<Delivery> decode_envelope(std::string_view payload) {
   d.room = room;
   encode_all(d, event, payload);
   return d;
+}
+
+void count_socketio_sessions(int delta) { socketio_sessions.fetch_add(delta, std::memory_order_relaxed); }
+
+DeliveryPtr with_socketio(const DeliveryPtr& d) {
+  if (!d->socketio_ws_frame.empty()) return d;
+  auto copy = std::make_shared<Delivery>(*d);
+  encode_socketio(*copy);
+  return copy;
 }
 
 DeliveryPtr make_delivery(std::string_view event, std::string_view data_json) {

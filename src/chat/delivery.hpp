@@ -16,10 +16,20 @@ struct Delivery {
   int64_t exclude_user = 0;         // 0: none; else this user's connections skip it ("other users")
   std::string exclude_connection;   // empty: none; else that one connection skips it (sender's own)
   std::string native_ws_frame;      // {"event":E,"data":D} as a whole WebSocket text frame (header included)
+  // Made only while the node has Socket.IO sessions (count_socketio_sessions); else empty, and a Socket.IO
+  // session that meets such a delivery makes its own copy (with_socketio).
   std::string socketio_packet;      // 2["E",D] (Socket.IO EVENT; the transport adds Engine.IO framing)
   std::string socketio_ws_frame;    // 42["E",D] as a whole WebSocket text frame
+  // Where the quoted event and the data JSON sit in native_ws_frame (to build the Socket.IO forms later).
+  uint32_t event_at = 0, event_len = 0, data_at = 0, data_len = 0;
 };
 using DeliveryPtr = std::shared_ptr<const Delivery>;
+
+// Socket.IO sessions on this node come and go (+1 / -1); while there are none, deliveries skip the Socket.IO
+// encodings. Thread safe.
+void count_socketio_sessions(int delta);
+// `d` itself when it has its Socket.IO forms, else a copy with them.
+DeliveryPtr with_socketio(const DeliveryPtr& d);
 
 struct EnvelopeFields {
   std::string_view event;

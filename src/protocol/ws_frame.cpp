@@ -273,6 +273,18 @@ std::string encode_frame(Opcode opcode, std::string_view payload) {
   return frame;
 }
 
+std::string encode_text_frame(std::initializer_list<std::string_view> parts) {
+  size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  uint8_t header[10];
+  const size_t header_len = encode_header(Opcode::text, size, header);
+  std::string frame;
+  frame.reserve(header_len + size);
+  frame.append(reinterpret_cast<const char*>(header), header_len);
+  for (std::string_view p : parts) frame.append(p);
+  return frame;
+}
+
 std::string encode_close(uint16_t code, std::string_view reason) {
   if (code == close_code::no_status) return encode_frame(Opcode::close, {});
   if (reason.size() > kMaxCloseReason) {

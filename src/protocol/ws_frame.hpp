@@ -9,6 +9,7 @@
 // copied per recipient). Beast still parses HTTP and the upgrade request (see ws_handshake.hpp); only framing
 // is ours. No extension (permessage-deflate) is negotiated, so RSV bits must be zero.
 #include <array>
+#include <initializer_list>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -113,6 +114,8 @@ size_t encode_header(Opcode opcode, uint64_t payload_size, uint8_t out[10], bool
 
 // A whole unmasked frame as one string (header + payload): for control frames and tests.
 std::string encode_frame(Opcode opcode, std::string_view payload);
+// A whole text frame whose payload is `parts` one after another, built in one allocation.
+std::string encode_text_frame(std::initializer_list<std::string_view> parts);
 
 // A close frame with `code` and `reason`. The reason is cut to 123 bytes (at a UTF-8 character boundary) so
 // the frame stays a legal control frame; code 1005 (no_status) yields an empty close payload, as 1005 must

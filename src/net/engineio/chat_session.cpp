@@ -29,8 +29,15 @@ ChatSession::ChatSession(std::shared_ptr<EngineSession> engine, chat::Node& node
       node_(node),
       expiry_timer_(engine_->executor()) {}
 
+ChatSession::~ChatSession() {
+  if (counted_) chat::count_socketio_sessions(-1);
+}
+
 void ChatSession::start() {
   open_ = true;
+  // From now on deliveries carry their Socket.IO forms (push() copes with one made just before).
+  counted_ = true;
+  chat::count_socketio_sessions(1);
   attached_ = true;
   node_.attach(shared_from_this());
   int64_t left_ms = identity().expires_at * 1000 - core::now_ms();
@@ -59,7 +66,7 @@ void ChatSession::detach_later() {
 
 void ChatSession::push(const chat::DeliveryPtr& delivery) {
   if (!open_) return;
-  engine_->send_delivery(delivery);
+  engine_->send_delivery(chat::with_socketio(delivery));
 }
 
 void ChatSession::reply_ok(const protocol::Request& request, std::string_view data_json) {

@@ -19,6 +19,7 @@ namespace parley::net::engineio {
 class ChatSession final : public chat::Session {
  public:
   ChatSession(std::shared_ptr<EngineSession> engine, chat::Node& node, chat::Identity identity);
+  ~ChatSession() override;
 
   // Attaches to the node and arms the token-expiry close (4001).
   void start();
@@ -41,6 +42,7 @@ class ChatSession final : public chat::Session {
   boost::asio::steady_timer expiry_timer_;
   bool open_ = false;
   bool attached_ = false;
+  bool counted_ = false;  // in count_socketio_sessions
 };
 
 }  // namespace parley::net::engineio

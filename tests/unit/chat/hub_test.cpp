@@ -120,8 +120,20 @@ TEST(Envelope, RoundTripsEveryField) {
   EXPECT_EQ(d->exclude_user, 7);
   EXPECT_EQ(d->exclude_connection, "node-1:9");
   EXPECT_NE(d->native_ws_frame.find(R"({"event":"typing:user:start","data":{"room":"r")"), std::string::npos);
-  EXPECT_EQ(d->socketio_packet, R"(2["typing:user:start",{"room":"r","text":"line1\nline2"}])");
-  EXPECT_EQ(d->socketio_ws_frame.substr(2), "4" + d->socketio_packet) << "a short text frame: 2-byte header";
+  // No Socket.IO session on this node: the Socket.IO forms are made on demand, by with_socketio.
+  EXPECT_TRUE(d->socketio_packet.empty());
+  DeliveryPtr sio = with_socketio(std::make_shared<const Delivery>(*d));
+  EXPECT_EQ(sio->socketio_packet, R"(2["typing:user:start",{"room":"r","text":"line1\nline2"}])");
+  EXPECT_EQ(sio->socketio_ws_frame.substr(2), "4" + sio->socketio_packet) << "a short text frame: 2-byte header";
+  EXPECT_EQ(with_socketio(sio), sio) << "already there: no copy";
+  // With one, every delivery carries them from the start.
+  count_socketio_sessions(1);
+  auto both = decode_envelope(payload);
+  count_socketio_sessions(-1);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->socketio_packet, sio->socketio_packet);
+  EXPECT_EQ(both->socketio_ws_frame, sio->socketio_ws_frame);
+  EXPECT_EQ(both->native_ws_frame, d->native_ws_frame);
 }
 
 TEST(Envelope, RejectsMalformedPayloads) {
