@@ -6,11 +6,6 @@
 
 namespace parley::net {
 
-namespace {
-// Frames per sendmsg: asio passes at most 64 buffers to one call.
-constexpr size_t max_frames_per_write = 64;
-}  // namespace
-
 void WriteQueue::push(chat::DeliveryPtr delivery) {
   bytes_ += frame_of_(*delivery).size();
   queue_.push_back({std::move(delivery), {}});
@@ -21,25 +16,15 @@ void WriteQueue::push(std::string owned) {
   queue_.push_back({nullptr, std::move(owned)});
 }
 
-boost::system::error_code WriteQueue::write_now(boost::asio::ip::tcp::socket& socket) {
-  std::array<boost::asio::const_buffer, max_frames_per_write> buffers;
-  while (!empty()) {
-    size_t count = 0;
-    size_t total = 0;
-    for (size_t i = head_; i < queue_.size() && count < buffers.size(); ++i, ++count) {
-      const std::string& b = bytes_of(queue_[i]);
-      size_t skip = i == head_ ? offset_ : 0;
-      buffers[count] = boost::asio::const_buffer(b.data() + skip, b.size() - skip);
-      total += b.size() - skip;
-    }
-    boost::system::error_code ec;
-    size_t written = socket.write_some(std::span<const boost::asio::const_buffer>(buffers.data(), count), ec);
-    if (ec) return ec;
-    consume(written);
-    // The socket buffer is full: trying again now would only answer EAGAIN.
-    if (written < total) return boost::asio::error::would_block;
+std::pair<size_t, size_t> WriteQueue::gather(std::span<boost::asio::const_buffer> buffers) const {
+  size_t count = 0, total = 0;
+  for (size_t i = head_; i < queue_.size() && count < buffers.size(); ++i, ++count) {
+    const std::string& b = bytes_of(queue_[i]);
+    size_t skip = i == head_ ? offset_ : 0;
+    buffers[count] = boost::asio::const_buffer(b.data() + skip, b.size() - skip);
+    total += b.size() - skip;
   }
-  return {};
+  return {count, total};
 }
 
 void WriteQueue::consume(size_t n) {

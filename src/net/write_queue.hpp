@@ -7,7 +7,10 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
+#include <array>
 #include <cstddef>
+#include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -29,7 +32,8 @@ class WriteQueue {
   bool empty() const { return head_ == queue_.size(); }
   // Writes queued frames to a non-blocking socket in gather writes until the queue is empty (answers success)
   // or the socket takes no more (answers would_block: wait for writability and call again); else the error.
-  boost::system::error_code write_now(boost::asio::ip::tcp::socket& socket);
+  template <class Socket>
+  boost::system::error_code write_now(Socket& socket);
   // Drops every queued frame except a partly written one, which must still go out whole.
   void clear_pending();
 
@@ -41,6 +45,8 @@ class WriteQueue {
   const std::string& bytes_of(const Entry& e) const { return e.delivery ? frame_of_(*e.delivery) : e.owned; }
   // Releases `n` written bytes from the front.
   void consume(size_t n);
+  // Fills `buffers` from the front of the queue; answers how many and their total size.
+  std::pair<size_t, size_t> gather(std::span<boost::asio::const_buffer> buffers) const;
 
   FrameOf frame_of_;
   // A vector, not a deque: libstdc++'s deque allocates ~600 bytes even when empty, on every idle connection.
@@ -49,5 +55,20 @@ class WriteQueue {
   size_t offset_ = 0;  // bytes of queue_[head_] already written
   size_t bytes_ = 0;
 };
+
+template <class Socket>
+boost::system::error_code WriteQueue::write_now(Socket& socket) {
+  std::array<boost::asio::const_buffer, 64> buffers;  // asio passes at most 64 buffers to one sendmsg
+  while (!empty()) {
+    auto [count, total] = gather(buffers);
+    boost::system::error_code ec;
+    size_t written = socket.write_some(std::span<const boost::asio::const_buffer>(buffers.data(), count), ec);
+    if (ec) return ec;
+    consume(written);
+    // The socket buffer is full: trying again now would only answer EAGAIN.
+    if (written < total) return boost::asio::error::would_block;
+  }
+  return {};
+}
 
 }  // namespace parley::net

@@ -18,12 +18,21 @@ namespace {
 constexpr size_t read_chunk = 65536;  // per thread, not per connection
 constexpr auto close_grace = std::chrono::seconds(2);
 const std::string& native_frame_of(const chat::Delivery& d) { return d.native_ws_frame; }
+
+// The accepted socket re-wrapped on its io_context's executor type (the listener's loops are io_contexts).
+asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type> adopt(asio::ip::tcp::socket socket) {
+  auto executor = *socket.get_executor().target<asio::io_context::executor_type>();
+  boost::system::error_code ec;
+  auto endpoint = socket.local_endpoint(ec);
+  auto protocol = ec ? asio::ip::tcp::v4() : endpoint.protocol();
+  return {executor, protocol, socket.release(ec)};
+}
 }  // namespace
 
 WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, chat::Node& node, chat::Identity identity,
                            const core::Limits& limits)
     : chat::Session(socket.get_executor(), loop_index, node.next_connection_id(), std::move(identity)),
-      socket_(std::move(socket)),
+      socket_(adopt(std::move(socket))),
       node_(node),
       limits_(limits),
       parser_(limits.max_frame_bytes),

@@ -4,6 +4,7 @@
 // WriteQueue (one gather write per batch). Closes with 1009 (frame too big), 1007 (bad UTF-8), 1002
 // (protocol), 4001 (token expired), 4008 (too slow a reader), 1001 (shutdown).
 // Thread safety: lives on one loop; every member function runs there.
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -51,7 +52,9 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   void notify_drained();
   void log_state(const char* what);
 
-  boost::asio::ip::tcp::socket socket_;
+  // On the io_context's own executor type: 8 bytes instead of any_io_executor's 56, here and in every
+  // pending operation of the connection.
+  boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type> socket_;
   chat::Node& node_;
   const core::Limits& limits_;
   protocol::ws::FrameParser parser_;
