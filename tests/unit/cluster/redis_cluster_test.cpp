@@ -128,15 +128,26 @@ void stop_client(redis::ClusterClient& client) {
   done.get_future().wait_for(5s);
 }
 
+// Every test needs the cluster (skipped without it) and a Redis thread.
+class RedisClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!cluster.available()) GTEST_SKIP() << "PARLEY_TEST_REDIS_CLUSTER_URL not set (scripts/with-redis-cluster)";
+  }
+  TestCluster cluster;
+  std::shared_ptr<redis::Runtime> rt = std::make_shared<redis::Runtime>();
+};
+using RedisClusterClient = RedisClusterTest;
+using RedisClusterBroker = RedisClusterTest;
+using RedisClusterPresence = RedisClusterTest;
+
 }  // namespace
 
-TEST(RedisClusterClient, RoutesEveryKeyToItsShard) {
-  TestCluster cluster;
-  if (!cluster.available()) GTEST_SKIP() << "PARLEY_TEST_REDIS_CLUSTER_URL not set (scripts/with-redis-cluster)";
-  auto rt = std::make_shared<redis::Runtime>();
+TEST_F(RedisClusterClient, RoutesEveryKeyToItsShard) {
   auto client = started_client(cluster, rt);
   ASSERT_TRUE(wait_for([&] { return client->connected(); }));
   EXPECT_EQ(parley::core::metrics().redis_cluster_shards.load(), 3);
+  uint64_t moved0 = parley::core::metrics().redis_cluster_moved.load();
   std::set<int> ports;
   for (int i = 0; i < 60; ++i) {
     std::string key = "route-test:" + std::to_string(i);
@@ -148,13 +159,11 @@ TEST(RedisClusterClient, RoutesEveryKeyToItsShard) {
     std::string key = "route-test:" + std::to_string(i);
     EXPECT_EQ(call(*client, key, {"GET", key}), std::to_string(i));
   }
+  EXPECT_EQ(parley::core::metrics().redis_cluster_moved.load(), moved0) << "every key went straight to its shard";
   stop_client(*client);
 }
 
-TEST(RedisClusterClient, FollowsAskDuringASlotMigrationAndMovedAfterIt) {
-  TestCluster cluster;
-  if (!cluster.available()) GTEST_SKIP() << "PARLEY_TEST_REDIS_CLUSTER_URL not set (scripts/with-redis-cluster)";
-  auto rt = std::make_shared<redis::Runtime>();
+TEST_F(RedisClusterClient, FollowsAskDuringASlotMigrationAndMovedAfterIt) {
   auto client = started_client(cluster, rt);
   ASSERT_TRUE(wait_for([&] { return client->connected(); }));
 
@@ -194,10 +203,7 @@ TEST(RedisClusterClient, FollowsAskDuringASlotMigrationAndMovedAfterIt) {
   stop_client(*client);
 }
 
-TEST(RedisClusterBroker, DeliversShardedChannelsOnEveryShardOnlyToSubscribers) {
-  TestCluster cluster;
-  if (!cluster.available()) GTEST_SKIP() << "PARLEY_TEST_REDIS_CLUSTER_URL not set (scripts/with-redis-cluster)";
-  auto rt = std::make_shared<redis::Runtime>();
+TEST_F(RedisClusterBroker, DeliversShardedChannelsOnEveryShardOnlyToSubscribers) {
   auto broker = [&] {
     auto client = std::make_shared<redis::ClusterClient>(rt, cluster.seeds);
     auto subscriber = std::make_unique<redis::ShardedSubscriber>(*client);
@@ -250,10 +256,7 @@ TEST(RedisClusterBroker, DeliversShardedChannelsOnEveryShardOnlyToSubscribers) {
   EXPECT_FALSE(got_b.contains("room:nobody"));
 }
 
-TEST(RedisClusterPresence, CountsAcrossNodesWithKeysOnSeveralShards) {
-  TestCluster cluster;
-  if (!cluster.available()) GTEST_SKIP() << "PARLEY_TEST_REDIS_CLUSTER_URL not set (scripts/with-redis-cluster)";
-  auto rt = std::make_shared<redis::Runtime>();
+TEST_F(RedisClusterPresence, CountsAcrossNodesWithKeysOnSeveralShards) {
   auto client = std::make_shared<redis::ClusterClient>(rt, cluster.seeds);
   redis::RedisPresence n1(client, "n1", "tp:"), n2(client, "n2", "tp:");
   ASSERT_TRUE(wait_for([&] { return client->connected(); }));
