@@ -86,31 +86,45 @@ export class Connection {
       try { this.o.onOpen(); } catch (e) { console.error(e); }
     };
     ws.onmessage = (ev) => this.handleFrame(ev.data);
-    ws.onclose = (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      this.failPending('unavailable', 'Connection lost');
-      if (ev.code === 4001) {
-        this.stopped = true;
-        this.setState('expired');
-        this.o.onExpired('Your session has expired. Please sign in again.');
-        return;
-      }
-      if (this.stopped) return;
-      if (!opened && this.attempt >= 1 && this.o.checkToken) {
-        // The upgrade is refused with HTTP 401 for a bad token, which a browser
-        // only sees as a failed connection: ask the HTTP API whether it is the token.
-        this.o.checkToken().then((valid) => {
-          if (valid === false && !this.stopped) {
-            this.stopped = true;
-            this.setState('expired');
-            this.o.onExpired('Your session has expired. Please sign in again.');
-          }
-        }, () => {});
-      }
-      this.scheduleReconnect(ev.code);
-    };
+    ws.onclose = (ev) => this.closed(ws, ev.code, opened);
     ws.onerror = () => { /* onclose follows */ };
+  }
+
+  closed(ws, code, opened) {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.failPending('unavailable', 'Connection lost');
+    if (code === 4001) {
+      this.stopped = true;
+      this.setState('expired');
+      this.o.onExpired('Your session has expired. Please sign in again.');
+      return;
+    }
+    if (this.stopped) return;
+    if (!opened && this.attempt >= 1 && this.o.checkToken) {
+      // The upgrade is refused with HTTP 401 for a bad token, which a browser
+      // only sees as a failed connection: ask the HTTP API whether it is the token.
+      this.o.checkToken().then((valid) => {
+        if (valid === false && !this.stopped) {
+          this.stopped = true;
+          this.setState('expired');
+          this.o.onExpired('Your session has expired. Please sign in again.');
+        }
+      }, () => {});
+    }
+    this.scheduleReconnect(code);
+  }
+
+  /**
+   * For the browser tests: lose the socket as a network failure would (close code 1006), at once. A clean
+   * close() would wait for the server's close frame, which an emulated offline network may hold back.
+   */
+  dropAsIfNetworkFailed() {
+    const ws = this.ws;
+    if (!ws) return;
+    ws.onopen = ws.onclose = ws.onerror = ws.onmessage = null;
+    try { ws.close(); } catch { /* ignore */ }
+    this.closed(ws, 1006, true);
   }
 
   scheduleReconnect(code) {

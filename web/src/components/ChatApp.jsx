@@ -16,7 +16,7 @@ export default function ChatApp({ session, onLogout }) {
   useEffect(() => {
     store.start();
     // A small hook for the browser tests: drop the socket as a network failure would.
-    window.parleyDebug = { dropConnection: () => store.conn.ws?.close(3000, 'test') };
+    window.parleyDebug = { dropConnection: () => store.conn.dropAsIfNetworkFailed() };
     return () => { store.stop(); delete window.parleyDebug; };
   }, [store]);
 
