@@ -4,6 +4,7 @@
 // owns `rooms`.
 // Thread safety: a Session lives on one event loop for life; every member is used on that loop only.
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -35,8 +36,12 @@ struct RoomState {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::any_io_executor executor, size_t loop_index, std::string connection_id, Identity identity)
-      : executor_(std::move(executor)),
+  // Every loop is an io_context: keep its 8-byte executor rather than a 56-byte any_io_executor (this is
+  // per connection, and idle connections are mostly this object).
+  using LoopExecutor = boost::asio::io_context::executor_type;
+
+  Session(const boost::asio::any_io_executor& executor, size_t loop_index, std::string connection_id, Identity identity)
+      : executor_(*executor.target<LoopExecutor>()),
         loop_index_(loop_index),
         connection_id_(std::move(connection_id)),
         identity_(std::move(identity)) {}
@@ -47,7 +52,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const Identity& identity() const { return identity_; }
   const std::string& connection_id() const { return connection_id_; }
   size_t loop_index() const { return loop_index_; }
-  const boost::asio::any_io_executor& executor() const { return executor_; }
+  const LoopExecutor& executor() const { return executor_; }
 
   // Queues one push. Never blocks and never closes synchronously: a full queue schedules a close.
   virtual void push(const DeliveryPtr& delivery) = 0;
@@ -67,7 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::map<std::string, RoomState, std::less<>> rooms;
 
  private:
-  boost::asio::any_io_executor executor_;
+  LoopExecutor executor_;
   size_t loop_index_;
   std::string connection_id_;
   Identity identity_;
