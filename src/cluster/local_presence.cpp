@@ -1,6 +1,18 @@
 #include "cluster/local_presence.hpp"
 
+#include <algorithm>
+
 namespace parley::cluster {
+
+namespace {
+bool remove_connection(std::vector<std::string>& connections, const std::string& connection) {
+  auto it = std::find(connections.begin(), connections.end(), connection);
+  if (it == connections.end()) return false;
+  *it = std::move(connections.back());
+  connections.pop_back();
+  return true;
+}
+}  // namespace
 
 void LocalPresence::join(const std::string& scope, const Member& member, const std::string& connection,
                          PresenceCallback<bool> done) {
@@ -10,7 +22,8 @@ void LocalPresence::join(const std::string& scope, const Member& member, const s
     auto& entry = scopes_[scope][member.user_id];
     first = entry.connections.empty();
     entry.username = member.username;
-    entry.connections.insert(connection);
+    if (std::find(entry.connections.begin(), entry.connections.end(), connection) == entry.connections.end())
+      entry.connections.push_back(connection);
   }
   done(first);
 }
@@ -23,7 +36,7 @@ void LocalPresence::leave(const std::string& scope, int64_t user_id, const std::
     auto s = scopes_.find(scope);
     if (s != scopes_.end()) {
       auto u = s->second.find(user_id);
-      if (u != s->second.end() && u->second.connections.erase(connection) && u->second.connections.empty()) {
+      if (u != s->second.end() && remove_connection(u->second.connections, connection) && u->second.connections.empty()) {
         last = true;
         s->second.erase(u);
         if (s->second.empty()) scopes_.erase(s);

@@ -3,8 +3,9 @@
 // Thread safety: all methods safe from any thread (one mutex; presence changes are rare next to messages).
 #include <map>
 #include <mutex>
-#include <set>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cluster/presence.hpp"
 
@@ -22,7 +23,8 @@ class LocalPresence final : public Presence {
  private:
   struct UserEntry {
     std::string username;
-    std::set<std::string> connections;
+    // A user has few connections: a vector costs 32 bytes per connection where a set node costs 80.
+    std::vector<std::string> connections;
   };
   using Scope = std::map<int64_t, UserEntry>;  // by user id, so members() comes out sorted
   std::mutex mutex_;

@@ -65,23 +65,29 @@ void WsConnection::start(std::string initial) {
 // buffer once on_bytes returns).
 void WsConnection::read() {
   if (finished_) return;
-  auto on_readable = [self = shared_from_this(), this](boost::system::error_code ec) {
-    if (finished_) return;
-    if (ec) {
-      log_state("read ended");
-      return finish();
-    }
-    thread_local std::unique_ptr<uint8_t[]> shared_buffer = std::make_unique<uint8_t[]>(read_chunk);
-    size_t n = socket_.read_some(asio::buffer(shared_buffer.get(), read_chunk), ec);
-    if (ec == asio::error::would_block) return read();
-    if (ec) {
-      log_state("read ended");
-      return finish();
-    }
-    on_bytes(shared_buffer.get(), n);
-    read();
+  // Captures only `self` (no separate `this`): this wait is pending on every idle connection, and 8 bytes
+  // less puts it in a smaller malloc bin.
+  auto on_readable = [self = std::static_pointer_cast<WsConnection>(shared_from_this())](boost::system::error_code ec) {
+    self->on_readable(ec);
   };
   socket_.async_wait(asio::ip::tcp::socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_readable)));
+}
+
+void WsConnection::on_readable(boost::system::error_code ec) {
+  if (finished_) return;
+  if (ec) {
+    log_state("read ended");
+    return finish();
+  }
+  thread_local std::unique_ptr<uint8_t[]> shared_buffer = std::make_unique<uint8_t[]>(read_chunk);
+  size_t n = socket_.read_some(asio::buffer(shared_buffer.get(), read_chunk), ec);
+  if (ec == asio::error::would_block) return read();
+  if (ec) {
+    log_state("read ended");
+    return finish();
+  }
+  on_bytes(shared_buffer.get(), n);
+  read();
 }
 
 void WsConnection::on_bytes(const uint8_t* data, size_t size) {

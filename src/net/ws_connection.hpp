@@ -38,6 +38,7 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
 
  private:
   void read();
+  void on_readable(boost::system::error_code ec);
   void on_bytes(const uint8_t* data, size_t size);
   void on_message(protocol::ws::Message& message);
   void send_frame(std::string frame);

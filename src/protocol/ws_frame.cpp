@@ -56,7 +56,6 @@ size_t FrameParser::buffered_bytes() const {
 FrameParser::Outcome FrameParser::fail(size_t consumed, uint16_t code, std::string reason) {
   phase_ = Phase::failed;
   failed_code_ = code;
-  failed_reason_ = reason;
   std::string().swap(message_);  // release the partial message now: the connection is going away
   control_len_ = 0;
   return Outcome{Status::error, consumed, code, std::move(reason)};
@@ -209,7 +208,8 @@ bool FrameParser::finish_frame(Message& out, uint16_t& code, std::string& reason
 }
 
 FrameParser::Outcome FrameParser::parse(const uint8_t* data, size_t size, Message& out) {
-  if (phase_ == Phase::failed) return Outcome{Status::error, 0, failed_code_, failed_reason_};
+  // The first error's reason went out with the close frame; later calls only need to keep refusing.
+  if (phase_ == Phase::failed) return Outcome{Status::error, 0, failed_code_, "the stream already failed"};
   size_t pos = 0;
   std::string reason;
   for (;;) {

@@ -104,8 +104,7 @@ class FrameParser {
                          // frames, so an idle connection holds no 125-byte buffer
   uint8_t control_len_ = 0;
 
-  uint16_t failed_code_ = 0;
-  std::string failed_reason_;
+  uint16_t failed_code_ = 0;  // kept small: one parser per connection
 };
 
 // Writes a server->client (unmasked) frame header for a payload of payload_size bytes into out; returns its
