@@ -19,9 +19,9 @@ constexpr size_t read_chunk = 65536;  // per thread, not per connection
 constexpr auto close_grace = std::chrono::seconds(2);
 const std::string& native_frame_of(const chat::Delivery& d) { return d.native_ws_frame; }
 
-// The accepted socket re-wrapped on its io_context's executor type (the listener's loops are io_contexts).
-asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type> adopt(asio::ip::tcp::socket socket) {
-  auto executor = *socket.get_executor().target<asio::io_context::executor_type>();
+// The accepted socket re-wrapped on the loop's own executor type (the Session already holds it).
+asio::basic_stream_socket<asio::ip::tcp, chat::Session::LoopExecutor> adopt(const chat::Session::LoopExecutor& executor,
+                                                                          asio::ip::tcp::socket socket) {
   boost::system::error_code ec;
   auto endpoint = socket.local_endpoint(ec);
   auto protocol = ec ? asio::ip::tcp::v4() : endpoint.protocol();
@@ -32,7 +32,7 @@ asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type> adopt(
 WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, chat::Node& node, chat::Identity identity,
                            const core::Limits& limits)
     : chat::Session(socket.get_executor(), loop_index, node.next_connection_id(), std::move(identity)),
-      socket_(adopt(std::move(socket))),
+      socket_(adopt(executor(), std::move(socket))),
       node_(node),
       limits_(limits),
       parser_(limits.max_frame_bytes),

@@ -55,7 +55,7 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
 
   // On the io_context's own executor type: 8 bytes instead of any_io_executor's 56, here and in every
   // pending operation of the connection.
-  boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type> socket_;
+  boost::asio::basic_stream_socket<boost::asio::ip::tcp, chat::Session::LoopExecutor> socket_;
   chat::Node& node_;
   const core::Limits& limits_;
   protocol::ws::FrameParser parser_;
