@@ -1,5 +1,6 @@
 #include "net/flush_service.hpp"
 
+#include <algorithm>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
@@ -12,26 +13,54 @@ FlushService& FlushService::of(const asio::any_io_executor& executor) {
   return asio::use_service<FlushService>(asio::query(executor, asio::execution::context));
 }
 
-void FlushService::schedule(const asio::any_io_executor& executor, std::shared_ptr<Flushable> connection) {
-  dirty_.push_back(std::move(connection));
+void FlushService::schedule(const asio::any_io_executor& executor, std::shared_ptr<Flushable> connection,
+                            Priority priority) {
+  const Clock::time_point now = Clock::now();
+  const bool jump = priority == Priority::reply && (!fan_out_waiting() || now - oldest_fan_out() < max_lag_);
+  if (jump) {
+    replies_.push_back(std::move(connection));
+  } else {
+    if (fan_out_.empty()) fan_out_since_ = now;
+    fan_out_.push_back(std::move(connection));
+  }
   if (posted_) return;
   posted_ = true;
-  asio::post(executor, [this] { run(); });
+  executor_ = executor;
+  asio::post(executor_, [this] { run(); });
 }
 
 void FlushService::run() {
+  // A flush may schedule again (a partial write is not rescheduled here, it waits for writability): that
+  // lands in the lists and gets a later turn.
+  replies_running_.swap(replies_);
+  for (auto& connection : replies_running_) connection->flush();
+  replies_running_.clear();
+
+  if (next_ == sweep_.size()) {
+    sweep_.clear();
+    if (sweep_.capacity() > 4096) sweep_ = {};
+    next_ = 0;
+    sweep_.swap(fan_out_);
+    sweep_since_ = fan_out_since_;
+  }
+  const size_t end = std::min(sweep_.size(), next_ + chunk);
+  while (next_ < end) {
+    auto connection = std::move(sweep_[next_++]);
+    connection->flush();
+  }
+  if (fan_out_waiting() || !replies_.empty()) {
+    asio::post(executor_, [this] { run(); });
+    return;
+  }
   posted_ = false;
-  running_.swap(dirty_);
-  // A flush may schedule again (a partial write is not rescheduled here, it waits for writability): those
-  // land in dirty_ and get their own turn.
-  for (auto& connection : running_) connection->flush();
-  running_.clear();
-  if (running_.capacity() > 4096) running_ = {};
 }
 
 void FlushService::shutdown() {
-  dirty_.clear();
-  running_.clear();
+  fan_out_.clear();
+  sweep_.clear();
+  next_ = 0;
+  replies_.clear();
+  replies_running_.clear();
 }
 
 }  // namespace parley::net

@@ -151,7 +151,7 @@ void WsConnection::send_frame(std::string frame) {
   if (queue_.bytes() + frame.size() > limits_.send_queue_bytes && !closing_) return cut_off_slow_reader();
   core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
   queue_.push(std::move(frame));
-  schedule_flush();
+  schedule_flush(FlushService::Priority::reply);
 }
 
 void WsConnection::reply_ok(const protocol::Request& request, std::string_view data_json) {
@@ -166,15 +166,17 @@ void WsConnection::reply_error(const protocol::Request& request, const core::Err
                                                     : protocol::encode_native_error_push(error, request.event)));
 }
 
-// Batches: everything queued during this loop turn goes out in one gather write, after the turn's fan-out.
-void WsConnection::schedule_flush() {
-  if (flush_scheduled_ || waiting_writable_ || finished_) return;
-  flush_scheduled_ = true;
-  flusher_.schedule(socket_.get_executor(), std::static_pointer_cast<WsConnection>(shared_from_this()));
+// Batches: everything queued until this connection's turn goes out in one gather write (see FlushService).
+void WsConnection::schedule_flush(FlushService::Priority priority) {
+  bool& scheduled = priority == FlushService::Priority::reply ? reply_flush_scheduled_ : flush_scheduled_;
+  if (scheduled || waiting_writable_ || finished_) return;
+  scheduled = true;
+  flusher_.schedule(socket_.get_executor(), std::static_pointer_cast<WsConnection>(shared_from_this()), priority);
 }
 
 void WsConnection::flush() {
   flush_scheduled_ = false;
+  reply_flush_scheduled_ = false;
   if (waiting_writable_ || finished_) return;
   auto ec = queue_.write_now(socket_);
   if (ec == asio::error::would_block) {
@@ -223,7 +225,7 @@ void WsConnection::close(uint16_t code, std::string_view reason) {
   drained_ = nullptr;
   expiry_.remove(*this);
   queue_.push(ws::encode_close(code, reason));
-  schedule_flush();
+  schedule_flush(FlushService::Priority::reply);
   close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), close_grace);
   close_timer_->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) finish();

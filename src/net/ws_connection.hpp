@@ -42,7 +42,7 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   void on_bytes(const uint8_t* data, size_t size);
   void on_message(protocol::ws::Message& message);
   void send_frame(std::string frame);
-  void schedule_flush();
+  void schedule_flush(FlushService::Priority priority = FlushService::Priority::fan_out);
   // Writes what is queued now (FlushService calls it once per loop turn); waits for writability if the
   // socket takes less.
   void flush() override;
@@ -69,6 +69,7 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   };
   std::unique_ptr<DrainWaiter> drained_;  // only while a join replays: idle connections hold 8 bytes
   bool flush_scheduled_ = false;
+  bool reply_flush_scheduled_ = false;
   bool waiting_writable_ = false;
   bool closing_ = false;    // a close frame is queued or sent; no more requests are handled
   bool finished_ = false;   // detached from the node, socket closed

@@ -58,7 +58,7 @@ void WsTransport::on_bytes(const uint8_t* data, size_t size) {
       case ws::Opcode::ping:
         if (!closing_) {
           queue_.push(ws::encode_frame(ws::Opcode::pong, message.payload));
-          schedule_flush();
+          schedule_flush(FlushService::Priority::reply);
         }
         break;
       case ws::Opcode::pong:
@@ -86,23 +86,25 @@ void WsTransport::send_delivery(const chat::DeliveryPtr& delivery) {
 void WsTransport::send_text(std::string_view payload) {
   if (closing_ || finished_) return;
   queue_.push(ws::encode_frame(ws::Opcode::text, payload));
-  schedule_flush();
+  schedule_flush(FlushService::Priority::reply);
 }
 
 void WsTransport::send_binary(std::string_view payload) {
   if (closing_ || finished_) return;
   queue_.push(ws::encode_frame(ws::Opcode::binary, payload));
-  schedule_flush();
+  schedule_flush(FlushService::Priority::reply);
 }
 
-void WsTransport::schedule_flush() {
-  if (flush_scheduled_ || waiting_writable_ || finished_) return;
-  flush_scheduled_ = true;
-  flusher_.schedule(socket_.get_executor(), shared_from_this());
+void WsTransport::schedule_flush(FlushService::Priority priority) {
+  bool& scheduled = priority == FlushService::Priority::reply ? reply_flush_scheduled_ : flush_scheduled_;
+  if (scheduled || waiting_writable_ || finished_) return;
+  scheduled = true;
+  flusher_.schedule(socket_.get_executor(), shared_from_this(), priority);
 }
 
 void WsTransport::flush() {
   flush_scheduled_ = false;
+  reply_flush_scheduled_ = false;
   if (waiting_writable_ || finished_) return;
   auto ec = queue_.write_now(socket_);
   if (ec && ec != asio::error::would_block) return finish();
@@ -127,7 +129,7 @@ void WsTransport::close(uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
   closing_ = true;
   queue_.push(ws::encode_close(code, reason));
-  schedule_flush();
+  schedule_flush(FlushService::Priority::reply);
   close_timer_.expires_after(close_grace);
   close_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) finish();

@@ -37,7 +37,7 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>, public Flu
   void start(std::string initial, std::shared_ptr<Listener> listener);
   // Queues the shared Socket.IO frame of a delivery (42["event",data]).
   void send_delivery(const chat::DeliveryPtr& delivery);
-  // Queues a text / binary message.
+  // Queues a text / binary message (replies: they may go out ahead of queued fan-out elsewhere).
   void send_text(std::string_view payload);
   void send_binary(std::string_view payload);
   // Sends a close frame after what is queued, then hangs up (after a grace period at most).
@@ -49,8 +49,8 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>, public Flu
  private:
   void read();
   void on_bytes(const uint8_t* data, size_t size);
-  void schedule_flush();
-  // Writes what is queued now (FlushService calls it once per loop turn).
+  void schedule_flush(FlushService::Priority priority = FlushService::Priority::fan_out);
+  // Writes what is queued now (FlushService calls it when this transport's turn comes).
   void flush() override;
   void finish();
 
@@ -62,6 +62,7 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>, public Flu
   std::shared_ptr<Listener> listener_;
   std::unique_ptr<uint8_t[]> read_buffer_;
   bool flush_scheduled_ = false;
+  bool reply_flush_scheduled_ = false;
   bool waiting_writable_ = false;
   bool closing_ = false;
   bool finished_ = false;
