@@ -32,7 +32,7 @@ void WriteQueue::consume(size_t n) {
     Entry& e = queue_[head_];
     size_t left = bytes_of(e).size() - offset_;
     if (n < left) {
-      offset_ += n;
+      offset_ += static_cast<uint32_t>(n);
       return;
     }
     n -= left;

@@ -9,6 +9,7 @@
 #include <boost/system/error_code.hpp>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <utility>
 #include <string>
@@ -51,8 +52,10 @@ class WriteQueue {
   FrameOf frame_of_;
   // A vector, not a deque: libstdc++'s deque allocates ~600 bytes even when empty, on every idle connection.
   std::vector<Entry> queue_;
-  size_t head_ = 0;    // first unwritten entry
-  size_t offset_ = 0;  // bytes of queue_[head_] already written
+  // 32 bits each: the queue is bounded far below 4 Gi entries and a frame far below 4 GiB, and the 8 bytes
+  // saved keep every connection in a smaller malloc bin.
+  uint32_t head_ = 0;    // first unwritten entry
+  uint32_t offset_ = 0;  // bytes of queue_[head_] already written
   size_t bytes_ = 0;
 };
 

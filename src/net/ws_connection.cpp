@@ -36,8 +36,7 @@ WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, chat
       node_(node),
       limits_(limits),
       parser_(limits.max_frame_bytes),
-      queue_(&native_frame_of),
-      flusher_(FlushService::of(socket_.get_executor())),
+      writer_(socket_.get_executor(), &native_frame_of),
       expiry_(ExpiryService::of(socket_.get_executor())) {
   core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
   core::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
@@ -141,17 +140,18 @@ void WsConnection::on_message(ws::Message& message) {
 
 void WsConnection::push(const chat::DeliveryPtr& delivery) {
   if (closing_) return;
-  if (queue_.bytes() + delivery->native_ws_frame.size() > limits_.send_queue_bytes) return cut_off_slow_reader();
+  if (writer_.queue().bytes() + delivery->native_ws_frame.size() > limits_.send_queue_bytes)
+    return cut_off_slow_reader();
   core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
-  queue_.push(delivery);
-  schedule_flush();
+  writer_.queue().push(delivery);
+  schedule_flush(SocketWriter::Priority::fan_out);
 }
 
 void WsConnection::send_frame(std::string frame) {
-  if (queue_.bytes() + frame.size() > limits_.send_queue_bytes && !closing_) return cut_off_slow_reader();
+  if (writer_.queue().bytes() + frame.size() > limits_.send_queue_bytes && !closing_) return cut_off_slow_reader();
   core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
-  queue_.push(std::move(frame));
-  schedule_flush(FlushService::Priority::reply);
+  writer_.queue().push(std::move(frame));
+  schedule_flush(SocketWriter::Priority::reply);
 }
 
 void WsConnection::reply_ok(const protocol::Request& request, std::string_view data_json) {
@@ -167,32 +167,23 @@ void WsConnection::reply_error(const protocol::Request& request, const core::Err
 }
 
 // Batches: everything queued until this connection's turn goes out in one gather write (see FlushService).
-void WsConnection::schedule_flush(FlushService::Priority priority) {
-  bool& scheduled = priority == FlushService::Priority::reply ? reply_flush_scheduled_ : flush_scheduled_;
-  if (scheduled || waiting_writable_ || finished_) return;
-  scheduled = true;
-  flusher_.schedule(socket_.get_executor(), std::static_pointer_cast<WsConnection>(shared_from_this()), priority);
+void WsConnection::schedule_flush(SocketWriter::Priority priority) {
+  if (finished_) return;
+  writer_.schedule(socket_.get_executor(), priority,
+                   [this] { return std::static_pointer_cast<WsConnection>(shared_from_this()); });
 }
 
 void WsConnection::flush() {
-  flush_scheduled_ = false;
-  reply_flush_scheduled_ = false;
-  if (waiting_writable_ || finished_) return;
-  auto ec = queue_.write_now(socket_);
-  if (ec == asio::error::would_block) {
-    waiting_writable_ = true;
-    socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this(), this](boost::system::error_code ec) {
-      waiting_writable_ = false;
-      if (finished_) return;
-      if (ec) return finish();
-      flush();
-    });
-    notify_drained();
-    return;
-  }
-  if (ec) return finish();
+  if (finished_) return;
+  auto written = writer_.write(socket_, [self = shared_from_this(), this](boost::system::error_code ec) {
+    if (finished_) return;
+    if (ec) return finish();
+    flush();
+  });
+  if (written == SocketWriter::Written::not_now) return;
+  if (written == SocketWriter::Written::failed) return finish();
   notify_drained();
-  if (closing_) {
+  if (written == SocketWriter::Written::all && closing_) {
     // Our close frame is out: stop sending, and give the peer a moment to answer before we hang up.
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
@@ -201,11 +192,11 @@ void WsConnection::flush() {
 
 void WsConnection::when_drained(size_t threshold, std::function<void()> fn) {
   drained_ = std::make_unique<DrainWaiter>(DrainWaiter{threshold, std::move(fn)});
-  if (queue_.bytes() <= threshold) notify_drained();
+  if (writer_.queue().bytes() <= threshold) notify_drained();
 }
 
 void WsConnection::notify_drained() {
-  if (!drained_ || closing_ || queue_.bytes() > drained_->threshold) return;
+  if (!drained_ || closing_ || writer_.queue().bytes() > drained_->threshold) return;
   asio::post(socket_.get_executor(), [self = shared_from_this(), this, fn = std::move(drained_->fn)] {
     if (!closing_) fn();
   });
@@ -215,7 +206,7 @@ void WsConnection::notify_drained() {
 // Never called from inside a fan-out loop's iteration in a way that touches the Hub: close() only queues.
 void WsConnection::cut_off_slow_reader() {
   core::metrics().slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
-  queue_.clear_pending();
+  writer_.queue().clear_pending();
   close(ws::close_code::too_slow, "too slow a reader");
 }
 
@@ -224,8 +215,8 @@ void WsConnection::close(uint16_t code, std::string_view reason) {
   closing_ = true;
   drained_ = nullptr;
   expiry_.remove(*this);
-  queue_.push(ws::encode_close(code, reason));
-  schedule_flush(FlushService::Priority::reply);
+  writer_.queue().push(ws::encode_close(code, reason));
+  schedule_flush(SocketWriter::Priority::reply);
   close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), close_grace);
   close_timer_->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) finish();

@@ -1,7 +1,7 @@
 #pragma once
 // WsConnection: one native-protocol WebSocket connection (/ws, /entrypoint) after the HTTP upgrade.
-// Reads frames with protocol::ws::FrameParser, hands requests to chat::Node, and writes through a bounded
-// WriteQueue (one gather write per batch). Closes with 1009 (frame too big), 1007 (bad UTF-8), 1002
+// Reads frames with protocol::ws::FrameParser, hands requests to chat::Node, and writes through a SocketWriter
+// (a bounded queue, one gather write per batch). Closes with 1009 (frame too big), 1007 (bad UTF-8), 1002
 // (protocol), 4001 (token expired), 4008 (too slow a reader), 1001 (shutdown).
 // Thread safety: lives on one loop; every member function runs there.
 #include <boost/asio/io_context.hpp>
@@ -14,7 +14,7 @@
 #include "chat/session.hpp"
 #include "net/expiry_service.hpp"
 #include "net/flush_service.hpp"
-#include "net/write_queue.hpp"
+#include "net/socket_writer.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace parley::net {
@@ -33,7 +33,7 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   void reply_error(const protocol::Request& request, const core::Error& error) override;
   void close(uint16_t code, std::string_view reason) override;
   bool is_open() const override { return !closing_; }
-  size_t queued_bytes() const override { return queue_.bytes(); }
+  size_t queued_bytes() const override { return writer_.queue().bytes(); }
   void when_drained(size_t threshold, std::function<void()> fn) override;
 
  private:
@@ -42,9 +42,9 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   void on_bytes(const uint8_t* data, size_t size);
   void on_message(protocol::ws::Message& message);
   void send_frame(std::string frame);
-  void schedule_flush(FlushService::Priority priority = FlushService::Priority::fan_out);
-  // Writes what is queued now (FlushService calls it once per loop turn); waits for writability if the
-  // socket takes less.
+  void schedule_flush(SocketWriter::Priority priority);
+  // Writes what is queued now (FlushService calls it when this connection's turn comes); waits for
+  // writability if the socket takes less.
   void flush() override;
   // The token has expired (ExpiryService): close with 4001.
   void on_expired() override;
@@ -59,8 +59,7 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   chat::Node& node_;
   const core::Limits& limits_;
   protocol::ws::FrameParser parser_;
-  WriteQueue queue_;
-  FlushService& flusher_;
+  SocketWriter writer_;
   ExpiryService& expiry_;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;  // made on close only: idle connections stay small
   struct DrainWaiter {
@@ -68,9 +67,6 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
     std::function<void()> fn;
   };
   std::unique_ptr<DrainWaiter> drained_;  // only while a join replays: idle connections hold 8 bytes
-  bool flush_scheduled_ = false;
-  bool reply_flush_scheduled_ = false;
-  bool waiting_writable_ = false;
   bool closing_ = false;    // a close frame is queued or sent; no more requests are handled
   bool finished_ = false;   // detached from the node, socket closed
   bool attached_ = false;

@@ -19,8 +19,7 @@ const std::string& socketio_frame_of(const chat::Delivery& d) { return d.socketi
 WsTransport::WsTransport(asio::ip::tcp::socket socket, size_t max_message_bytes)
     : socket_(std::move(socket)),
       parser_(max_message_bytes),
-      queue_(&socketio_frame_of),
-      flusher_(FlushService::of(socket_.get_executor())),
+      writer_(socket_.get_executor(), &socketio_frame_of),
       close_timer_(socket_.get_executor()) {}
 
 void WsTransport::start(std::string initial, std::shared_ptr<Listener> listener) {
@@ -57,8 +56,8 @@ void WsTransport::on_bytes(const uint8_t* data, size_t size) {
     switch (message.opcode) {
       case ws::Opcode::ping:
         if (!closing_) {
-          queue_.push(ws::encode_frame(ws::Opcode::pong, message.payload));
-          schedule_flush(FlushService::Priority::reply);
+          writer_.queue().push(ws::encode_frame(ws::Opcode::pong, message.payload));
+          schedule_flush(SocketWriter::Priority::reply);
         }
         break;
       case ws::Opcode::pong:
@@ -79,47 +78,38 @@ void WsTransport::on_bytes(const uint8_t* data, size_t size) {
 
 void WsTransport::send_delivery(const chat::DeliveryPtr& delivery) {
   if (closing_ || finished_) return;
-  queue_.push(delivery);
-  schedule_flush();
+  writer_.queue().push(delivery);
+  schedule_flush(SocketWriter::Priority::fan_out);
 }
 
 void WsTransport::send_text(std::string_view payload) {
   if (closing_ || finished_) return;
-  queue_.push(ws::encode_frame(ws::Opcode::text, payload));
-  schedule_flush(FlushService::Priority::reply);
+  writer_.queue().push(ws::encode_frame(ws::Opcode::text, payload));
+  schedule_flush(SocketWriter::Priority::reply);
 }
 
 void WsTransport::send_binary(std::string_view payload) {
   if (closing_ || finished_) return;
-  queue_.push(ws::encode_frame(ws::Opcode::binary, payload));
-  schedule_flush(FlushService::Priority::reply);
+  writer_.queue().push(ws::encode_frame(ws::Opcode::binary, payload));
+  schedule_flush(SocketWriter::Priority::reply);
 }
 
-void WsTransport::schedule_flush(FlushService::Priority priority) {
-  bool& scheduled = priority == FlushService::Priority::reply ? reply_flush_scheduled_ : flush_scheduled_;
-  if (scheduled || waiting_writable_ || finished_) return;
-  scheduled = true;
-  flusher_.schedule(socket_.get_executor(), shared_from_this(), priority);
+void WsTransport::schedule_flush(SocketWriter::Priority priority) {
+  if (finished_) return;
+  writer_.schedule(socket_.get_executor(), priority, [this] { return shared_from_this(); });
 }
 
 void WsTransport::flush() {
-  flush_scheduled_ = false;
-  reply_flush_scheduled_ = false;
-  if (waiting_writable_ || finished_) return;
-  auto ec = queue_.write_now(socket_);
-  if (ec && ec != asio::error::would_block) return finish();
+  if (finished_) return;
+  auto written = writer_.write(socket_, [self = shared_from_this(), this](boost::system::error_code ec) {
+    if (finished_) return;
+    if (ec) return finish();
+    flush();
+  });
+  if (written == SocketWriter::Written::not_now) return;
+  if (written == SocketWriter::Written::failed) return finish();
   if (listener_ && !closing_) listener_->on_ws_written(*this);
-  if (ec == asio::error::would_block) {
-    waiting_writable_ = true;
-    socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this(), this](boost::system::error_code ec) {
-      waiting_writable_ = false;
-      if (finished_) return;
-      if (ec) return finish();
-      flush();
-    });
-    return;
-  }
-  if (closing_) {
+  if (written == SocketWriter::Written::all && closing_) {
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   }
@@ -128,8 +118,8 @@ void WsTransport::flush() {
 void WsTransport::close(uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
   closing_ = true;
-  queue_.push(ws::encode_close(code, reason));
-  schedule_flush(FlushService::Priority::reply);
+  writer_.queue().push(ws::encode_close(code, reason));
+  schedule_flush(SocketWriter::Priority::reply);
   close_timer_.expires_after(close_grace);
   close_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) finish();

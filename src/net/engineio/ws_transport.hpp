@@ -1,7 +1,7 @@
 #pragma once
 // WsTransport: the WebSocket transport of one Engine.IO session, after the HTTP upgrade. Frames are read
-// with protocol::ws::FrameParser and written through a bounded net::WriteQueue in one gather write per
-// batch, as WsConnection does; shared Delivery frames (42[...]) are never copied per recipient.
+// with protocol::ws::FrameParser and written through a net::SocketWriter (a bounded queue, one gather write
+// per batch), as WsConnection does; shared Delivery frames (42[...]) are never copied per recipient.
 // The transport knows nothing of Engine.IO: it hands each message to its Listener (the session).
 // Thread safety: lives on the session's loop; every member function runs there.
 #include <boost/asio/ip/tcp.hpp>
@@ -10,8 +10,7 @@
 #include <string>
 
 #include "chat/delivery.hpp"
-#include "net/flush_service.hpp"
-#include "net/write_queue.hpp"
+#include "net/socket_writer.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace parley::net::engineio {
@@ -43,27 +42,23 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>, public Flu
   // Sends a close frame after what is queued, then hangs up (after a grace period at most).
   void close(uint16_t code, std::string_view reason = {});
   // Bytes queued and in flight.
-  size_t queued_bytes() const { return queue_.bytes(); }
+  size_t queued_bytes() const { return writer_.queue().bytes(); }
   bool is_open() const { return !closing_ && !finished_; }
 
  private:
   void read();
   void on_bytes(const uint8_t* data, size_t size);
-  void schedule_flush(FlushService::Priority priority = FlushService::Priority::fan_out);
+  void schedule_flush(SocketWriter::Priority priority);
   // Writes what is queued now (FlushService calls it when this transport's turn comes).
   void flush() override;
   void finish();
 
   boost::asio::ip::tcp::socket socket_;
   protocol::ws::FrameParser parser_;
-  WriteQueue queue_;
-  FlushService& flusher_;
+  SocketWriter writer_;
   boost::asio::steady_timer close_timer_;
   std::shared_ptr<Listener> listener_;
   std::unique_ptr<uint8_t[]> read_buffer_;
-  bool flush_scheduled_ = false;
-  bool reply_flush_scheduled_ = false;
-  bool waiting_writable_ = false;
   bool closing_ = false;
   bool finished_ = false;
 };

@@ -1,0 +1,72 @@
+#pragma once
+// SocketWriter: the write side shared by WsConnection (native protocol) and the Engine.IO WsTransport: their
+// bounded WriteQueue, when it gets written (by the loop's FlushService, replies ahead of fan-out), and the
+// wait for writability when the socket takes less than what is queued. What a written batch means (a drain
+// notification, a closing handshake) stays with the owner.
+// Thread safety: one per connection, on its loop only.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/system/error_code.hpp>
+#include <memory>
+#include <utility>
+
+#include "net/flush_service.hpp"
+#include "net/write_queue.hpp"
+
+namespace parley::net {
+
+class SocketWriter {
+ public:
+  using Priority = FlushService::Priority;
+  enum class Written {
+    all,      // the queue is empty
+    waiting,  // the socket took less; the resume callback runs once it is writable (or the wait fails)
+    failed,   // the socket failed: the owner ends the connection
+    not_now,  // a wait for writability is pending already: nothing was done
+  };
+
+  SocketWriter(const boost::asio::any_io_executor& executor, WriteQueue::FrameOf frame_of)
+      : queue_(frame_of), flusher_(FlushService::of(executor)) {}
+
+  WriteQueue& queue() { return queue_; }
+  const WriteQueue& queue() const { return queue_; }
+
+  // Has the owner flushed soon: `owner()` makes the shared pointer the FlushService holds until then, only
+  // when the owner is not on that list yet (a push costs no reference count then).
+  template <class MakeOwner>
+  void schedule(const boost::asio::any_io_executor& executor, Priority priority, MakeOwner&& owner) {
+    bool& scheduled = priority == Priority::reply ? reply_scheduled_ : fan_out_scheduled_;
+    if (scheduled || waiting_writable_) return;
+    scheduled = true;
+    flusher_.schedule(executor, owner(), priority);
+  }
+
+  // Writes what the socket takes now (called from the owner's flush()). When it takes less, waits for
+  // writability and then calls `resume(ec)`, which should flush again (or end the connection on an error).
+  template <class Socket, class Resume>
+  Written write(Socket& socket, Resume&& resume) {
+    fan_out_scheduled_ = reply_scheduled_ = false;
+    if (waiting_writable_) return Written::not_now;
+    boost::system::error_code ec = queue_.write_now(socket);
+    if (ec == boost::asio::error::would_block) {
+      waiting_writable_ = true;
+      socket.async_wait(boost::asio::socket_base::wait_write,
+                        [this, resume = std::forward<Resume>(resume)](boost::system::error_code wait_ec) mutable {
+                          waiting_writable_ = false;
+                          resume(wait_ec);
+                        });
+      return Written::waiting;
+    }
+    return ec ? Written::failed : Written::all;
+  }
+
+ private:
+  WriteQueue queue_;
+  FlushService& flusher_;
+  bool fan_out_scheduled_ = false;  // on the FlushService's fan-out list
+  bool reply_scheduled_ = false;    // on its reply list
+  bool waiting_writable_ = false;
+};
+
+}  // namespace parley::net
