@@ -35,7 +35,7 @@ class FlushService final : public boost::asio::execution_context::service {
   enum class Priority { fan_out, reply };
 
   static inline boost::asio::execution_context::id id;
-  static constexpr size_t chunk = 64;
+  static constexpr size_t chunk = 16;
   static constexpr Clock::duration default_max_lag = std::chrono::milliseconds(250);
 
   explicit FlushService(boost::asio::execution_context& context) : service(context) {}
