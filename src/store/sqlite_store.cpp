@@ -106,7 +106,7 @@ void SqliteStore::list_rooms(Callback<std::vector<std::string>> done) {
 void SqliteStore::append_message(NewMessage message, Callback<StoredMessage> done) {
   writer_->submit<StoredMessage>(
       [message = std::move(message)](WriteOps& ops) mutable { return ops.append_message(std::move(message)); },
-      std::move(done));
+      std::move(done), common::Savepoint::not_needed);
 }
 
 void SqliteStore::messages_before(std::string room, std::optional<int64_t> before, int limit,

@@ -14,6 +14,10 @@
 
 namespace parley::store::common {
 
+// Whether a failed job can leave changes behind that a savepoint must undo. `not_needed` is for work that
+// changes nothing unless it succeeds (e.g. one statement: SQLite undoes a failed statement on its own).
+enum class Savepoint { needed, not_needed };
+
 template <class Ops>
 class WriteJob {
  public:
@@ -27,6 +31,8 @@ class WriteJob {
   // The row this job locks first (e.g. "r:" + room), used by writers that order lock acquisition to rule out
   // deadlocks between concurrent transactions; empty when the job locks nothing in particular.
   virtual const std::string& lock_key() const = 0;
+  // For writers that give each job a savepoint.
+  virtual Savepoint savepoint() const = 0;
 };
 
 // A WriteJob whose work answers a core::Result<T> handed to a Callback<T>.
@@ -34,8 +40,9 @@ class WriteJob {
 template <class Ops, class T>
 class TypedWriteJob final : public WriteJob<Ops> {
  public:
-  TypedWriteJob(std::function<core::Result<T>(Ops&)> work, Callback<T> done, std::string lock_key = {})
-      : work_(std::move(work)), done_(std::move(done)), lock_key_(std::move(lock_key)) {}
+  TypedWriteJob(std::function<core::Result<T>(Ops&)> work, Callback<T> done, std::string lock_key = {},
+                Savepoint savepoint = Savepoint::needed)
+      : work_(std::move(work)), done_(std::move(done)), lock_key_(std::move(lock_key)), savepoint_(savepoint) {}
 
   bool run(Ops& ops) override {
     outcome_.emplace(guarded<T>([&] { return work_(ops); }));
@@ -47,11 +54,13 @@ class TypedWriteJob final : public WriteJob<Ops> {
     deliver<T>(done_, std::move(*outcome_));
   }
   const std::string& lock_key() const override { return lock_key_; }
+  Savepoint savepoint() const override { return savepoint_; }
 
  private:
   std::function<core::Result<T>(Ops&)> work_;
   Callback<T> done_;
   std::string lock_key_;
+  Savepoint savepoint_;
   std::optional<core::Result<T>> outcome_;
 };
 

@@ -13,13 +13,14 @@ constexpr const char* kInsertUser =
 constexpr const char* kInsertRoom =
     "INSERT INTO rooms (name, last_seq, created_at) VALUES (?1, 0, ?2) ON CONFLICT (name) DO NOTHING";
 constexpr const char* kSelectLastSeq = "SELECT last_seq FROM rooms WHERE name = ?1";
-// One statement creates a missing room with seq 1 or increments the seq of an existing one.
-constexpr const char* kNextSeq =
-    "INSERT INTO rooms (name, last_seq, created_at) VALUES (?1, 1, ?2) "
-    "ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq";
+constexpr const char* kUpdateLastSeq = "UPDATE rooms SET last_seq = ?2 WHERE name = ?1";
+// Changes whenever another connection commits to the database file (never for this connection's commits).
+constexpr const char* kDataVersion = "PRAGMA data_version";
 constexpr const char* kInsertMessage =
     "INSERT INTO messages (room, seq, id, from_id, from_name, text, ts, client_msg_id) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+constexpr size_t max_cached_rooms = 100000;
 
 core::Error missing_row(std::string_view what) {
   return core::Error{core::ErrorCode::internal, std::string(what) + ": statement returned no row"};
@@ -31,8 +32,8 @@ core::Result<WriteOps> WriteOps::prepare(Connection& connection) {
   WriteOps ops;
   const std::pair<Statement*, const char*> statements[] = {
       {&ops.insert_user_, kInsertUser},       {&ops.insert_room_, kInsertRoom},
-      {&ops.select_last_seq_, kSelectLastSeq}, {&ops.next_seq_, kNextSeq},
-      {&ops.insert_message_, kInsertMessage},
+      {&ops.select_last_seq_, kSelectLastSeq}, {&ops.update_last_seq_, kUpdateLastSeq},
+      {&ops.insert_message_, kInsertMessage},  {&ops.data_version_, kDataVersion},
   };
   for (const auto& [statement, sql] : statements) {
     core::Result<Statement> prepared = connection.prepare(sql);
@@ -40,6 +41,41 @@ core::Result<WriteOps> WriteOps::prepare(Connection& connection) {
     *statement = std::move(*prepared);
   }
   return ops;
+}
+
+core::Result<core::Unit> WriteOps::begin() {
+  Query query(data_version_);
+  core::Result<bool> row = query.step();
+  if (!row) return row.error();
+  if (!*row) return missing_row("data_version");
+  const int64_t version = query.int64(0);
+  // Another process may have appended: read seqs afresh. Many rooms: start over rather than grow unbounded.
+  if (version != data_version_seen_ || seqs_.size() > max_cached_rooms) seqs_.clear();
+  data_version_seen_ = version;
+  return core::Unit{};
+}
+
+core::Result<core::Unit> WriteOps::before_commit() {
+  for (RoomSeqs::value_type* entry : unwritten_) {
+    Query update(update_last_seq_);
+    update.bind(1, entry->first).bind(2, entry->second.last);
+    if (auto done = update.run(); !done) return done.error();
+    entry->second.written = true;
+  }
+  unwritten_.clear();
+  return core::Unit{};
+}
+
+void WriteOps::rolled_back() {
+  seqs_.clear();
+  unwritten_.clear();
+}
+
+core::Result<WriteOps::RoomSeqs::value_type*> WriteOps::room_seq(const std::string& room) {
+  if (auto cached = seqs_.find(room); cached != seqs_.end()) return &*cached;
+  core::Result<int64_t> last = ensure_room(room);
+  if (!last) return last.error();
+  return &*seqs_.emplace(room, RoomSeq{*last, true}).first;
 }
 
 core::Result<User> WriteOps::create_user(const std::string& username, const std::string& password_hash) {
@@ -59,6 +95,7 @@ core::Result<User> WriteOps::create_user(const std::string& username, const std:
 }
 
 core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
+  if (auto cached = seqs_.find(room); cached != seqs_.end()) return cached->second.last;
   {
     Query insert(insert_room_);
     insert.bind(1, room).bind(2, core::now_ms());
@@ -73,16 +110,10 @@ core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
 }
 
 core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
-  int64_t seq = 0;
-  {
-    Query next(next_seq_);
-    next.bind(1, message.room).bind(2, core::now_ms());
-    core::Result<bool> row = next.step();
-    if (!row) return row.error();
-    if (!*row) return missing_row("append_message");
-    seq = next.int64(0);
-    if (auto done = next.run(); !done) return done.error();
-  }
+  core::Result<RoomSeqs::value_type*> room = room_seq(message.room);
+  if (!room) return room.error();
+  RoomSeq& cached = (*room)->second;
+  const int64_t seq = cached.last + 1;
   {
     Query insert(insert_message_);
     insert.bind(1, message.room)
@@ -100,6 +131,9 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
       return done.error();
     }
   }
+  cached.last = seq;
+  if (cached.written) unwritten_.push_back(*room);
+  cached.written = false;
   return StoredMessage{std::move(message.id),        std::move(message.room), seq,
                        message.from_id,              std::move(message.from_name),
                        std::move(message.text),      message.ts,

@@ -66,7 +66,9 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
     auto fail_from_first = [&](size_t end, const core::Error& error) {
       for (size_t i = first; i < end; ++i) jobs[i]->fail(error);
     };
-    if (auto begun = execute(transaction_.begin); !begun) {
+    core::Result<core::Unit> begun = execute(transaction_.begin);
+    if (begun) begun = ops_.begin();
+    if (!begun) {
       // E.g. another process holds the write lock past the busy timeout: nothing of this batch can run.
       rollback_quietly();
       fail_from_first(jobs.size(), core::Error{begun.error().code == core::ErrorCode::unavailable
@@ -87,7 +89,9 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
       fail_from_first(next, core::Error{core::ErrorCode::unavailable, "store transaction aborted"});
       continue;
     }
-    if (auto committed = execute(transaction_.commit); !committed) {
+    core::Result<core::Unit> committed = ops_.before_commit();
+    if (committed) committed = execute(transaction_.commit);
+    if (!committed) {
       rollback_quietly();
       fail_from_first(next, core::Error{committed.error().code == core::ErrorCode::unavailable
                                             ? core::ErrorCode::unavailable
@@ -100,6 +104,10 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
 }
 
 bool Writer::run_in_savepoint(WriteJob& job) {
+  if (job.savepoint() == common::Savepoint::not_needed) {
+    job.run(ops_);
+    return connection_.in_transaction();  // a failed statement may have made SQLite roll everything back
+  }
   if (auto saved = execute(transaction_.savepoint); !saved) {
     job.fail(saved.error());
     return false;
@@ -112,6 +120,7 @@ bool Writer::run_in_savepoint(WriteJob& job) {
 
 void Writer::rollback_quietly() {
   if (connection_.in_transaction()) execute(transaction_.rollback);
+  ops_.rolled_back();
 }
 
 }  // namespace parley::store::sqlite

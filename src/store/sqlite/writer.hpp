@@ -1,7 +1,8 @@
 #pragma once
 // The single writer: one thread owning the write connection drains a queue of write jobs with group commit.
 // Every job waiting when the thread wakes runs in ONE transaction (BEGIN IMMEDIATE … COMMIT), each inside its
-// own savepoint so that one job's failure (say a taken username) is rolled back alone. After the commit the
+// own savepoint so that one job's failure (say a taken username) is rolled back alone (a job that cannot
+// leave partial changes, like an append, runs without one: see WriteOps). After the commit the
 // jobs' callbacks run in queue order; if the transaction cannot begin or commit, every job of the batch
 // answers an error instead. A callback therefore never sees a result that is not durable yet.
 // Thread safety: submit(), flush() and commits() may be called from any thread; stop() from any thread but
@@ -37,8 +38,10 @@ class Writer {
   // Queues `work`; `done` later receives its result on the writer thread, after the commit. Once stopped,
   // `done` answers `unavailable` at once, on the calling thread.
   template <class T>
-  void submit(std::function<core::Result<T>(WriteOps&)> work, Callback<T> done) {
-    std::unique_ptr<WriteJob> job = std::make_unique<TypedWriteJob<T>>(std::move(work), std::move(done));
+  void submit(std::function<core::Result<T>(WriteOps&)> work, Callback<T> done,
+              common::Savepoint savepoint = common::Savepoint::needed) {
+    std::unique_ptr<WriteJob> job =
+        std::make_unique<TypedWriteJob<T>>(std::move(work), std::move(done), std::string{}, savepoint);
     if (!queue_.push(std::move(job))) {
       job->fail(core::Error{core::ErrorCode::unavailable, "store is shut down"});
       job->finish();
@@ -64,9 +67,10 @@ class Writer {
   void run();
   // Runs `jobs` in as few transactions as possible (one unless SQLite aborts a transaction midway).
   void run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs);
-  // Runs one job inside a savepoint; false when the enclosing transaction is gone or unusable.
+  // Runs one job inside a savepoint (when it needs one); false when the enclosing transaction is gone or
+  // unusable.
   bool run_in_savepoint(WriteJob& job);
-  // Rolls back the open transaction, if any, ignoring errors.
+  // Rolls back the open transaction, if any, ignoring errors, and tells WriteOps.
   void rollback_quietly();
 
   Connection connection_;

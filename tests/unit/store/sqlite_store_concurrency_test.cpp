@@ -1,4 +1,5 @@
-// SqliteStore under concurrency: seq assignment from many threads, group commit, per-job savepoints, flush.
+// SqliteStore under concurrency: seq assignment from many threads and two writers, group commit, per-job
+// savepoints, flush.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -222,6 +223,48 @@ TEST(SqliteStoreConcurrency, BatchFailsAsAWholeWhenTheWriteLockIsHeld) {
   ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(other);
   EXPECT_EQ(sync.append(make_message("r", "m1"))->seq, 1);  // nothing of the failed batch was kept
+}
+
+// Each writer keeps its rooms' seqs in memory; a second writer on the same file (another process) must make
+// the first read them afresh, or the two would hand out the same seq.
+TEST(SqliteStoreConcurrency, TwoStoresOnOneFileContinueEachOthersSeqs) {
+  TempDir dir;
+  auto first = open_store(dir);
+  auto second = open_store(dir);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  SyncStore a(*first), b(*second);
+  std::vector<int64_t> got;
+  SyncStore* writers[] = {&a, &b, &b, &a, &a, &b};  // each writes again after the other has
+  for (int i = 0; i < 6; ++i) {
+    auto stored = writers[i]->append(make_message("room", "m" + std::to_string(i)));
+    ASSERT_TRUE(stored.ok()) << stored.error().message;
+    got.push_back(stored->seq);
+  }
+  EXPECT_EQ(got, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(a.ensure_room("room").value(), 6);
+  EXPECT_EQ(seqs(*b.after("room", 0, 100)), got);
+}
+
+// A batch that cannot begin stores nothing, and the seqs it would have used are handed out again.
+TEST(SqliteStoreConcurrency, SeqsOfAFailedBatchAreReused) {
+  TempDir dir;
+  SqliteOptions options;
+  options.busy_timeout_ms = 20;
+  auto store = open_store(dir, options);
+  ASSERT_NE(store, nullptr);
+  SyncStore sync(*store);
+  ASSERT_EQ(sync.append(make_message("r", "m1"))->seq, 1);
+
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("parley.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_FALSE(sync.append(make_message("r", "m2")).ok());
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+
+  EXPECT_EQ(sync.append(make_message("r", "m2"))->seq, 2);
+  EXPECT_EQ(sync.ensure_room("r").value(), 2);
 }
 
 TEST(SqliteStoreConcurrency, FlushWaitsForQueuedReadsAndWrites) {
