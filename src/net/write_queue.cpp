@@ -4,24 +4,56 @@
 #include <array>
 #include <span>
 
+#include <boost/asio/error.hpp>
+#include <cerrno>
+#include <sys/socket.h>
+
 namespace parley::net {
 
-void WriteQueue::push(chat::DeliveryPtr delivery) {
-  bytes_ += frame_of_(*delivery).size();
-  queue_.push_back({std::move(delivery), {}});
+void WriteQueue::push(const chat::DeliveryPtr& delivery) {
+  const std::string& frame = frame_of_(*delivery);
+  bytes_ += frame.size();
+  queue_.emplace_back(delivery, &frame);
 }
 
 void WriteQueue::push(std::string owned) {
   bytes_ += owned.size();
-  queue_.push_back({nullptr, std::move(owned)});
+  queue_.push_back(std::make_shared<const std::string>(std::move(owned)));
 }
 
-std::pair<size_t, size_t> WriteQueue::gather(std::span<boost::asio::const_buffer> buffers) const {
+namespace {
+// Frames per sendmsg. Fan-out batches run to a hundred frames and more per connection, and the kernel's cost
+// is per call far more than per byte: Asio's gather writes stop at 64 buffers, so the call is made here.
+// IOV_MAX is 1024.
+constexpr size_t max_frames_per_write = 512;
+}  // namespace
+
+boost::system::error_code WriteQueue::write_now(int fd) {
+  std::array<iovec, max_frames_per_write> buffers;
+  while (!empty()) {
+    auto [count, total] = gather(buffers);
+    msghdr message{};
+    message.msg_iov = buffers.data();
+    message.msg_iovlen = count;
+    const ssize_t written = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return boost::asio::error::would_block;
+      return {errno, boost::system::system_category()};
+    }
+    consume(static_cast<size_t>(written));
+    // The socket buffer is full: trying again now would only answer EAGAIN.
+    if (static_cast<size_t>(written) < total) return boost::asio::error::would_block;
+  }
+  return {};
+}
+
+std::pair<size_t, size_t> WriteQueue::gather(std::span<iovec> buffers) const {
   size_t count = 0, total = 0;
   for (size_t i = head_; i < queue_.size() && count < buffers.size(); ++i, ++count) {
-    const std::string& b = bytes_of(queue_[i]);
+    const std::string& b = *queue_[i];
     size_t skip = i == head_ ? offset_ : 0;
-    buffers[count] = boost::asio::const_buffer(b.data() + skip, b.size() - skip);
+    buffers[count] = iovec{const_cast<char*>(b.data()) + skip, b.size() - skip};  // sendmsg does not write
     total += b.size() - skip;
   }
   return {count, total};
@@ -29,23 +61,26 @@ std::pair<size_t, size_t> WriteQueue::gather(std::span<boost::asio::const_buffer
 
 void WriteQueue::consume(size_t n) {
   while (n > 0) {
-    Entry& e = queue_[head_];
-    size_t left = bytes_of(e).size() - offset_;
+    Frame& frame = queue_[head_];
+    size_t left = frame->size() - offset_;
     if (n < left) {
       offset_ += static_cast<uint32_t>(n);
       return;
     }
     n -= left;
-    bytes_ -= bytes_of(e).size();
-    e = Entry{};
+    bytes_ -= frame->size();
+    frame.reset();
     ++head_;
     offset_ = 0;
   }
   if (empty()) {
+    // Give back what a burst grew, so a connection that goes idle again stays small; but keep it while the
+    // bursts keep using it (a busy connection would otherwise grow it again, allocation by allocation, for
+    // every batch it is sent).
+    const size_t drained = queue_.size();
     head_ = 0;
     queue_.clear();
-    // Give back what a burst grew, so a connection that goes idle again stays small.
-    if (queue_.capacity() > 64) queue_ = {};
+    if (queue_.capacity() > 64 && drained < queue_.capacity() / 4) queue_ = {};
   } else if (head_ >= 64 && head_ * 2 >= queue_.size()) {
     // A reader that never quite catches up: drop the written entries so the vector does not only grow.
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
@@ -55,7 +90,7 @@ void WriteQueue::consume(size_t n) {
 
 void WriteQueue::clear_pending() {
   size_t keep = head_ + (offset_ > 0 ? 1 : 0);
-  for (size_t i = keep; i < queue_.size(); ++i) bytes_ -= bytes_of(queue_[i]).size();
+  for (size_t i = keep; i < queue_.size(); ++i) bytes_ -= queue_[i]->size();
   queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   if (empty()) {
     head_ = 0;

@@ -4,12 +4,12 @@
 // (replies). write_now() sends what it can without blocking; a partly written frame stays at the front with
 // its offset until the socket is writable again.
 // Thread safety: one per connection, used on the connection's loop only.
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <sys/uio.h>
+
 #include <boost/system/error_code.hpp>
-#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <utility>
 #include <string>
@@ -26,7 +26,7 @@ class WriteQueue {
 
   explicit WriteQueue(FrameOf frame_of) : frame_of_(frame_of) {}
 
-  void push(chat::DeliveryPtr delivery);
+  void push(const chat::DeliveryPtr& delivery);
   void push(std::string owned);
   // Bytes queued (a partly written frame counts whole).
   size_t bytes() const { return bytes_; }
@@ -34,44 +34,30 @@ class WriteQueue {
   // Writes queued frames to a non-blocking socket in gather writes until the queue is empty (answers success)
   // or the socket takes no more (answers would_block: wait for writability and call again); else the error.
   template <class Socket>
-  boost::system::error_code write_now(Socket& socket);
+  boost::system::error_code write_now(Socket& socket) {
+    return write_now(socket.native_handle());
+  }
+  boost::system::error_code write_now(int fd);
   // Drops every queued frame except a partly written one, which must still go out whole.
   void clear_pending();
 
  private:
-  struct Entry {
-    chat::DeliveryPtr delivery;
-    std::string owned;
-  };
-  const std::string& bytes_of(const Entry& e) const { return e.delivery ? frame_of_(*e.delivery) : e.owned; }
+  // One whole wire frame: a frame inside a shared Delivery (an aliasing pointer that keeps the Delivery alive,
+  // 16 bytes per entry) or an owned reply.
+  using Frame = std::shared_ptr<const std::string>;
   // Releases `n` written bytes from the front.
   void consume(size_t n);
   // Fills `buffers` from the front of the queue; answers how many and their total size.
-  std::pair<size_t, size_t> gather(std::span<boost::asio::const_buffer> buffers) const;
+  std::pair<size_t, size_t> gather(std::span<iovec> buffers) const;
 
   FrameOf frame_of_;
   // A vector, not a deque: libstdc++'s deque allocates ~600 bytes even when empty, on every idle connection.
-  std::vector<Entry> queue_;
+  std::vector<Frame> queue_;
   // 32 bits each: the queue is bounded far below 4 Gi entries and a frame far below 4 GiB, and the 8 bytes
   // saved keep every connection in a smaller malloc bin.
   uint32_t head_ = 0;    // first unwritten entry
   uint32_t offset_ = 0;  // bytes of queue_[head_] already written
   size_t bytes_ = 0;
 };
-
-template <class Socket>
-boost::system::error_code WriteQueue::write_now(Socket& socket) {
-  std::array<boost::asio::const_buffer, 64> buffers;  // asio passes at most 64 buffers to one sendmsg
-  while (!empty()) {
-    auto [count, total] = gather(buffers);
-    boost::system::error_code ec;
-    size_t written = socket.write_some(std::span<const boost::asio::const_buffer>(buffers.data(), count), ec);
-    if (ec) return ec;
-    consume(written);
-    // The socket buffer is full: trying again now would only answer EAGAIN.
-    if (written < total) return boost::asio::error::would_block;
-  }
-  return {};
-}
 
 }  // namespace parley::net
