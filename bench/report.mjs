@@ -11,11 +11,6 @@ const runsOf = (workload, server) => rows.filter((r) => r.workload === workload 
 const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown';
 const fmt = (n, d = 0) => (n === undefined || n === null || Number.isNaN(n) ? '–' : Number(n).toLocaleString('en-US', { maximumFractionDigits: d }));
 const ratio = (a, b) => (a && b ? a / b : NaN);
-const median = (xs) => {
-  const v = xs.filter((x) => x !== undefined && x !== null && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return undefined;
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 // The run a workload is judged by: the median one by `metric` when it ran several times (bench/compare PAIRS).
 const pick = (runs, metric) => {
   if (runs.length <= 1 || !metric) return runs[0];
@@ -80,8 +75,8 @@ for (const w of workloads) {
   const p = get(w.name, 'parley');
   const s = get(w.name, 'socketio');
   if (!p && !s) continue;
-  const pv = median(runsOf(w.name, 'parley').map(w.metric));
-  const sv = median(runsOf(w.name, 'socketio').map(w.metric));
+  const pv = p ? w.metric(p) : undefined;
+  const sv = s ? w.metric(s) : undefined;
   const r = ratio(pv, sv);
   const met = p && pv !== undefined ? (w.ok(pv, sv) ? 'yes' : 'no') : 'not run';
   const d = w.name === 'fanout-fixed' ? 2 : 0;
