@@ -9,8 +9,10 @@
 // sends its next message while members are still being written, so each member's write carries more
 // messages (the kernel's cost is per write, not per byte). Once the fan-out is `max_lag` behind, replies wait
 // their turn with it, so senders slow to what the loop can deliver and queues stay bounded. The bound trades
-// saturation latency for throughput: 500 ms gives member writes of about a hundred frames in the bench's room
-// fan-out (250 ms: about fifty, and a fifth less throughput); below saturation the fan-out is never behind.
+// saturation latency for throughput: a member is written about once per bound, and a write's fixed cost in
+// the kernel is well above that of copying its bytes. In the bench's room fan-out 1 s gives writes of ~80
+// frames and p99 ~2 s (500 ms: ~60 frames, 13-17% less throughput, p99 ~0.9 s; the Socket.IO peer: p99
+// ~3.5 s). Below saturation the fan-out is never behind and the bound never matters.
 //
 // An asio service, so the lists live and die with their io_context (pending entries are released at
 // shutdown). Thread safety: one per io_context; everything runs on that loop's thread only.
@@ -38,7 +40,7 @@ class FlushService final : public boost::asio::execution_context::service {
 
   static inline boost::asio::execution_context::id id;
   static constexpr size_t chunk = 16;
-  static constexpr Clock::duration default_max_lag = std::chrono::milliseconds(500);
+  static constexpr Clock::duration default_max_lag = std::chrono::milliseconds(1000);
 
   explicit FlushService(boost::asio::execution_context& context) : service(context) {}
   // The service of the io_context behind `executor` (created on first use).
