@@ -11,7 +11,9 @@ namespace {
 
 constexpr const char* kFindUser = "SELECT id, username, password_hash FROM users WHERE username = ?1";
 constexpr const char* kFindUserById = "SELECT id, username FROM users WHERE id = ?1";
-constexpr const char* kRoomLastSeq = "SELECT last_seq FROM rooms WHERE name = ?1";
+// No row when the room does not exist; 0 for a room without messages.
+constexpr const char* kRoomLastSeq =
+    "SELECT (SELECT coalesce(max(seq), 0) FROM messages WHERE room = ?1) FROM rooms WHERE name = ?1";
 constexpr const char* kListRooms = "SELECT name FROM rooms ORDER BY name";
 // History walks the (room, seq) primary key backwards from the newest or from `before`, then is reversed.
 constexpr const char* kNewest =

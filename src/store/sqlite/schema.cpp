@@ -41,6 +41,9 @@ constexpr Migration kMigrations[] = {
         PRIMARY KEY (room, seq)
       );
     )sql"},
+    // A room's last seq is max(seq) of its messages: keeping a copy in rooms cost an UPDATE per room per
+    // commit. Binaries of version 1 refuse this file from now on (they would hand out seqs from the copy).
+    {2, "ALTER TABLE rooms DROP COLUMN last_seq;"},
 };
 
 core::Result<int> current_version(Connection& connection) {

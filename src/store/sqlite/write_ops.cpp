@@ -11,9 +11,8 @@ namespace {
 constexpr const char* kInsertUser =
     "INSERT INTO users (username, password_hash, created_at) VALUES (?1, ?2, ?3) RETURNING id";
 constexpr const char* kInsertRoom =
-    "INSERT INTO rooms (name, last_seq, created_at) VALUES (?1, 0, ?2) ON CONFLICT (name) DO NOTHING";
-constexpr const char* kSelectLastSeq = "SELECT last_seq FROM rooms WHERE name = ?1";
-constexpr const char* kUpdateLastSeq = "UPDATE rooms SET last_seq = ?2 WHERE name = ?1";
+    "INSERT INTO rooms (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+constexpr const char* kSelectLastSeq = "SELECT coalesce(max(seq), 0) FROM messages WHERE room = ?1";
 // Changes whenever another connection commits to the database file (never for this connection's commits).
 constexpr const char* kDataVersion = "PRAGMA data_version";
 constexpr const char* kInsertMessage =
@@ -32,8 +31,8 @@ core::Result<WriteOps> WriteOps::prepare(Connection& connection) {
   WriteOps ops;
   const std::pair<Statement*, const char*> statements[] = {
       {&ops.insert_user_, kInsertUser},       {&ops.insert_room_, kInsertRoom},
-      {&ops.select_last_seq_, kSelectLastSeq}, {&ops.update_last_seq_, kUpdateLastSeq},
-      {&ops.insert_message_, kInsertMessage},  {&ops.data_version_, kDataVersion},
+      {&ops.select_last_seq_, kSelectLastSeq}, {&ops.insert_message_, kInsertMessage},
+      {&ops.data_version_, kDataVersion},
   };
   for (const auto& [statement, sql] : statements) {
     core::Result<Statement> prepared = connection.prepare(sql);
@@ -50,32 +49,18 @@ core::Result<core::Unit> WriteOps::begin() {
   if (!*row) return missing_row("data_version");
   const int64_t version = query.int64(0);
   // Another process may have appended: read seqs afresh. Many rooms: start over rather than grow unbounded.
-  if (version != data_version_seen_ || seqs_.size() > max_cached_rooms) seqs_.clear();
+  if (version != data_version_seen_ || last_seqs_.size() > max_cached_rooms) last_seqs_.clear();
   data_version_seen_ = version;
   return core::Unit{};
 }
 
-core::Result<core::Unit> WriteOps::before_commit() {
-  for (RoomSeqs::value_type* entry : unwritten_) {
-    Query update(update_last_seq_);
-    update.bind(1, entry->first).bind(2, entry->second.last);
-    if (auto done = update.run(); !done) return done.error();
-    entry->second.written = true;
-  }
-  unwritten_.clear();
-  return core::Unit{};
-}
+void WriteOps::rolled_back() { last_seqs_.clear(); }
 
-void WriteOps::rolled_back() {
-  seqs_.clear();
-  unwritten_.clear();
-}
-
-core::Result<WriteOps::RoomSeqs::value_type*> WriteOps::room_seq(const std::string& room) {
-  if (auto cached = seqs_.find(room); cached != seqs_.end()) return &*cached;
+core::Result<int64_t*> WriteOps::last_seq(const std::string& room) {
+  if (auto cached = last_seqs_.find(room); cached != last_seqs_.end()) return &cached->second;
   core::Result<int64_t> last = ensure_room(room);
   if (!last) return last.error();
-  return &*seqs_.emplace(room, RoomSeq{*last, true}).first;
+  return &last_seqs_.emplace(room, *last).first->second;
 }
 
 core::Result<User> WriteOps::create_user(const std::string& username, const std::string& password_hash) {
@@ -95,7 +80,7 @@ core::Result<User> WriteOps::create_user(const std::string& username, const std:
 }
 
 core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
-  if (auto cached = seqs_.find(room); cached != seqs_.end()) return cached->second.last;
+  if (auto cached = last_seqs_.find(room); cached != last_seqs_.end()) return cached->second;
   {
     Query insert(insert_room_);
     insert.bind(1, room).bind(2, core::now_ms());
@@ -110,10 +95,9 @@ core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
 }
 
 core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
-  core::Result<RoomSeqs::value_type*> room = room_seq(message.room);
-  if (!room) return room.error();
-  RoomSeq& cached = (*room)->second;
-  const int64_t seq = cached.last + 1;
+  core::Result<int64_t*> last = last_seq(message.room);
+  if (!last) return last.error();
+  const int64_t seq = **last + 1;
   {
     Query insert(insert_message_);
     insert.bind(1, message.room)
@@ -131,9 +115,7 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
       return done.error();
     }
   }
-  cached.last = seq;
-  if (cached.written) unwritten_.push_back(*room);
-  cached.written = false;
+  **last = seq;
   return StoredMessage{std::move(message.id),        std::move(message.room), seq,
                        message.from_id,              std::move(message.from_name),
                        std::move(message.text),      message.ts,

@@ -1,16 +1,16 @@
 #pragma once
 // The SQL of every write, run on the writer thread inside the writer's open transaction.
 //
-// Room seqs are kept in memory while this connection is the only writer: append_message is then one INSERT
-// (no read-modify-write of rooms.last_seq per message, and no savepoint, since one statement fails or succeeds
-// whole), and each room's last_seq row is written once per transaction, in before_commit(). begin() drops the
-// cache when another connection (another process on the same file) has committed since, and so does
-// rolled_back(): the seqs it handed out were never stored.
+// A room's last seq is the largest seq among its stored messages (read through the (room, seq) primary key;
+// nothing else records it, so an append writes one row and dirties no page but the message's own). The writer
+// keeps it in memory while this connection is the only writer: append_message is then one INSERT, with no
+// savepoint, since one statement fails or succeeds whole. begin() drops the cache when another connection
+// (another process on the same file) has committed since, and so does rolled_back(): the seqs it handed out
+// were never stored.
 // Thread safety: none; owned and used by the writer thread only.
 #include <cstdint>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "core/error.hpp"
 #include "store/sqlite/connection.hpp"
@@ -23,9 +23,8 @@ class WriteOps {
   // Prepares every write statement on `connection` (which must outlive the result).
   static core::Result<WriteOps> prepare(Connection& connection);
 
-  // Transaction hooks, called by the writer right after BEGIN, right before COMMIT and after a ROLLBACK.
+  // Transaction hooks, called by the writer right after BEGIN and after a ROLLBACK.
   core::Result<core::Unit> begin();
-  core::Result<core::Unit> before_commit();
   void rolled_back();
 
   // Inserts a user; conflict if the name is taken.
@@ -38,25 +37,18 @@ class WriteOps {
   core::Result<StoredMessage> append_message(NewMessage message);
 
  private:
-  struct RoomSeq {
-    int64_t last = 0;
-    bool written = true;  // last is in the rooms row (of this transaction)
-  };
-
   WriteOps() = default;
-  using RoomSeqs = std::unordered_map<std::string, RoomSeq>;
-  // The room's cache entry, read from (or created in) the rooms table on first use.
-  core::Result<RoomSeqs::value_type*> room_seq(const std::string& room);
+  using LastSeqs = std::unordered_map<std::string, int64_t>;
+  // The room's cached last seq, read on first use (the room is created if missing).
+  core::Result<int64_t*> last_seq(const std::string& room);
 
   Statement insert_user_;
   Statement insert_room_;
   Statement select_last_seq_;
-  Statement update_last_seq_;
   Statement insert_message_;
   Statement data_version_;
 
-  RoomSeqs seqs_;
-  std::vector<RoomSeqs::value_type*> unwritten_;  // rooms whose last moved in this transaction
+  LastSeqs last_seqs_;
   int64_t data_version_seen_ = -1;
 };
 

@@ -89,8 +89,7 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
       fail_from_first(next, core::Error{core::ErrorCode::unavailable, "store transaction aborted"});
       continue;
     }
-    core::Result<core::Unit> committed = ops_.before_commit();
-    if (committed) committed = execute(transaction_.commit);
+    core::Result<core::Unit> committed = execute(transaction_.commit);
     if (!committed) {
       rollback_quietly();
       fail_from_first(next, core::Error{committed.error().code == core::ErrorCode::unavailable

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <latch>
 
+#include "store/sqlite/schema.hpp"
 #include "store/sqlite_store.hpp"
 #include "store_test_util.hpp"
 
@@ -69,10 +70,48 @@ TEST(SqliteStoreOpen, CreatesSchemaInWalModeOnce) {
     auto opened = SqliteStore::open(path);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
   }
-  EXPECT_EQ(query_int(path, "SELECT max(version) FROM schema_version"), 1);
-  EXPECT_EQ(query_int(path, "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(query_int(path, "SELECT max(version) FROM schema_version"), sqlite::latest_schema_version());
+  EXPECT_EQ(query_int(path, "SELECT count(*) FROM schema_version"), sqlite::latest_schema_version());
   EXPECT_EQ(query_int(path, "SELECT count(*) FROM sqlite_schema WHERE name IN ('users','rooms','messages')"), 3);
   EXPECT_EQ(query_int(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+}
+
+// What version 1 of the schema wrote (frozen here: a file from an older Parley, not today's migration).
+constexpr const char* kVersionOneFile = R"sql(
+  CREATE TABLE schema_version (version INTEGER PRIMARY KEY);
+  INSERT INTO schema_version (version) VALUES (1);
+  CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT UNIQUE NOT NULL, password_hash TEXT NOT NULL,
+                      created_at INTEGER);
+  CREATE TABLE rooms (name TEXT PRIMARY KEY, last_seq INTEGER NOT NULL DEFAULT 0, created_at INTEGER);
+  CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT UNIQUE NOT NULL,
+                         from_id INTEGER NOT NULL, from_name TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL,
+                         client_msg_id TEXT NOT NULL DEFAULT '', PRIMARY KEY (room, seq));
+  INSERT INTO rooms (name, last_seq, created_at) VALUES ('a', 3, 1), ('quiet', 0, 1);
+  INSERT INTO messages (room, seq, id, from_id, from_name, text, ts) VALUES
+    ('a', 1, 'old-1', 1, 'alice', 'one', 1), ('a', 2, 'old-2', 1, 'alice', 'two', 2),
+    ('a', 3, 'old-3', 1, 'alice', 'three', 3);
+)sql";
+
+TEST(SqliteStoreOpen, AVersionOneFileIsMigratedAndItsRoomsContinueTheirSeqs) {
+  TempDir dir;
+  const std::string path = dir.file("parley.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const int rc = sqlite3_exec(db, kVersionOneFile, nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK);
+  }
+  auto opened = SqliteStore::open(path);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(query_int(path, "SELECT max(version) FROM schema_version"), sqlite::latest_schema_version());
+  SyncStore sync(**opened);
+  EXPECT_EQ(sync.ensure_room("a").value(), 3);
+  EXPECT_EQ(sync.ensure_room("quiet").value(), 0);
+  EXPECT_EQ(sync.append(make_message("a", "a4"))->seq, 4);
+  EXPECT_EQ(sync.append(make_message("quiet", "q1"))->seq, 1);
+  EXPECT_EQ(seqs(*sync.before("a", std::nullopt, 10)), (std::vector<int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(sync.list_rooms().value(), (std::vector<std::string>{"a", "quiet"}));
 }
 
 TEST(SqliteStoreOpen, NewerSchemaIsRefused) {
