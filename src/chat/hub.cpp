@@ -33,20 +33,22 @@ bool push_room_message(Session& session, const DeliveryPtr& delivery) {
   return offer_room_message(session, room->second, delivery) == Offer::gap_opened;
 }
 
-void Hub::deliver(const std::string& channel, const DeliveryPtr& delivery) {
+void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliveries) {
   auto it = channels_.find(channel);
   if (it == channels_.end()) return;
   uint64_t count = 0;
   for (Session* session : it->second) {
-    if (delivery->exclude_user != 0 && session->identity().user_id == delivery->exclude_user) continue;
-    if (!delivery->exclude_connection.empty() && session->connection_id() == delivery->exclude_connection)
-      continue;
-    if (delivery->seq > 0) {
-      if (push_room_message(*session, delivery) && on_gap_) on_gap_(*session, delivery->room);
-    } else {
-      session->push(delivery);
+    for (const DeliveryPtr& delivery : deliveries) {
+      if (delivery->exclude_user != 0 && session->identity().user_id == delivery->exclude_user) continue;
+      if (!delivery->exclude_connection.empty() && session->connection_id() == delivery->exclude_connection)
+        continue;
+      if (delivery->seq > 0) {
+        if (push_room_message(*session, delivery) && on_gap_) on_gap_(*session, delivery->room);
+      } else {
+        session->push(delivery);
+      }
+      ++count;
     }
-    ++count;
   }
   core::metrics().deliveries.fetch_add(count, std::memory_order_relaxed);
 }

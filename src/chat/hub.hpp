@@ -4,6 +4,7 @@
 // themselves (Node::detach) before they are destroyed.
 // Thread safety: one Hub per loop, used on that loop only.
 #include <functional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,8 +23,10 @@ class Hub {
   bool add(const std::string& channel, Session* session);
   // Removes a session from a channel; true when the channel has no session left on this loop.
   bool remove(const std::string& channel, Session* session);
-  // Pushes a delivery to every session of the channel, honouring exclusions and per-room seq order.
-  void deliver(const std::string& channel, const DeliveryPtr& delivery);
+  // Pushes deliveries to every session of the channel, honouring exclusions and per-room seq order. Each
+  // session takes all of them in one visit (a member's state is fetched once, not once per delivery).
+  void deliver(const std::string& channel, std::span<const DeliveryPtr> deliveries);
+  void deliver(const std::string& channel, const DeliveryPtr& delivery) { deliver(channel, {&delivery, 1}); }
   // Sessions of a channel on this loop (a copy: callers may close them while iterating).
   std::vector<SessionPtr> sessions(const std::string& channel) const;
 

@@ -19,9 +19,11 @@ const std::string all_channel = "all";
 }  // namespace
 
 Node::Node(NodeDeps deps) : deps_(std::move(deps)), user_caches_(deps_.loops.size()) {
-  for (size_t i = 0; i < deps_.loops.size(); ++i)
+  for (size_t i = 0; i < deps_.loops.size(); ++i) {
     hubs_.push_back(std::make_unique<Hub>(
         [this](Session& s, const std::string& room) { fill_gap_later(s.shared_from_this(), room); }));
+    inboxes_.push_back(std::make_unique<LoopInbox>());
+  }
 }
 
 void Node::start() {
@@ -37,7 +39,7 @@ std::string Node::next_connection_id() {
   return deps_.node_id + ":" + std::to_string(next_connection_.fetch_add(1, std::memory_order_relaxed));
 }
 
-// Decodes once, then posts the same Delivery to each loop that has sessions in the channel.
+// Decodes once, then hands the same Delivery to each loop that has sessions in the channel.
 void Node::on_broker_message(std::string_view channel_view, std::string_view payload) {
   core::metrics().broker_received.fetch_add(1, std::memory_order_relaxed);
   auto decoded = decode_envelope(payload);
@@ -56,10 +58,16 @@ void Node::on_broker_message(std::string_view channel_view, std::string_view pay
       if (it->second.on_loop[i]) targets.push_back(i);
   }
   for (size_t loop : targets) {
-    boost::asio::post(deps_.loops[loop], [this, loop, channel, delivery] {
-      hubs_[loop]->deliver(channel, delivery);
-    });
+    if (inboxes_[loop]->inbox.add(channel, delivery))
+      boost::asio::post(deps_.loops[loop], [this, loop] { deliver_inbox(loop); });
   }
+}
+
+void Node::deliver_inbox(size_t loop) {
+  LoopInbox& in = *inboxes_[loop];
+  in.inbox.take(in.batch);
+  in.groups.regroup(in.batch);
+  for (size_t g = 0; g < in.groups.size(); ++g) hubs_[loop]->deliver(in.groups.channel(g), in.groups.deliveries(g));
 }
 
 void Node::subscribe_local(Session& session, const std::string& channel) {

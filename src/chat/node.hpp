@@ -5,8 +5,8 @@
 // Life of a room message: handle(message:send) on the sender's loop -> validate, rate limit ->
 // Store::append_message (store thread; committed) -> Broker::publish("room:<r>", envelope) from the store
 // callback, so a room is published in seq order -> on_broker_message decodes the envelope once into a
-// Delivery (both wire encodings) -> posted to every loop that has members -> Hub::deliver pushes the same
-// buffer to each local member -> the sender's reply {id, seq, ts} is posted to its loop.
+// Delivery (both wire encodings) -> the Inbox of every loop that has members -> Hub::deliver pushes the
+// same buffer to each local member -> the sender's reply {id, seq, ts} is posted to its loop.
 //
 // Thread safety: handle/attach/detach are called on the session's own loop. publish() and the HTTP helpers
 // may be called from any thread. Channel reference counts are guarded by one mutex (joins are rare).
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "chat/hub.hpp"
+#include "chat/inbox.hpp"
 #include "cluster/rate_limit.hpp"
 #include "chat/session.hpp"
 #include "chat/user_cache.hpp"
@@ -80,6 +81,8 @@ class Node {
 
  private:
   void on_broker_message(std::string_view channel, std::string_view payload);
+  // On the loop: hands everything in its inbox to its Hub, a channel at a time.
+  void deliver_inbox(size_t loop);
   void subscribe_local(Session& session, const std::string& channel);
   void unsubscribe_local(Session& session, const std::string& channel);
   void publish_envelope(const std::string& channel, const struct EnvelopeFields& fields);
@@ -113,6 +116,13 @@ class Node {
 
   NodeDeps deps_;
   std::vector<std::unique_ptr<Hub>> hubs_;  // one per loop
+  // Per loop: deliveries from other threads, and the scratch deliver_inbox() reuses for each batch.
+  struct LoopInbox {
+    Inbox inbox;
+    std::vector<Inbox::Entry> batch;
+    ChannelGroups groups;
+  };
+  std::vector<std::unique_ptr<LoopInbox>> inboxes_;
   std::vector<UserCache> user_caches_;      // one per loop: DM recipients
   std::mutex channels_mutex_;
   // channel -> number of loops with at least one local session in it; loops bitmask for fan-out

@@ -4,6 +4,7 @@
 
 #include "chat/delivery.hpp"
 #include "chat/hub.hpp"
+#include "chat/inbox.hpp"
 
 using namespace parley::chat;
 
@@ -104,6 +105,70 @@ TEST(Hub, AMessageForARoomTheSessionLeftIsNotPushed) {
   hub.add("room:r", a.get());
   hub.deliver("room:r", room_message("r", 1));
   EXPECT_TRUE(a->pushed.empty());
+}
+
+TEST(Hub, ABatchReachesEveryMemberWholeAndInOrderWithItsExclusions) {
+  boost::asio::io_context io;
+  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
+  auto b = std::make_shared<RecordingSession>(io, "n:2", 2);
+  Hub hub;
+  for (auto* s : {a.get(), b.get()}) {
+    hub.add("room:r", s);
+    s->rooms["r"];
+  }
+  auto typing_by_a = std::make_shared<Delivery>(*make_delivery("typing", "{}"));
+  typing_by_a->exclude_user = 1;
+  const std::vector<DeliveryPtr> batch = {room_message("r", 1), typing_by_a, room_message("r", 2),
+                                          room_message("r", 3)};
+  hub.deliver("room:r", batch);
+  auto seqs = [](const RecordingSession& s) {
+    std::vector<int64_t> out;
+    for (auto& d : s.pushed) out.push_back(d->seq);
+    return out;
+  };
+  EXPECT_EQ(seqs(*a), (std::vector<int64_t>{1, 2, 3})) << "a does not get its own typing";
+  EXPECT_EQ(seqs(*b), (std::vector<int64_t>{1, 0, 2, 3}));
+  EXPECT_EQ(b->pushed[1].get(), typing_by_a.get());
+}
+
+TEST(ChannelGroups, KeepsEachChannelsOrderWithChannelsInOrderOfFirstAppearance) {
+  auto d = [](int64_t seq) { return room_message("any", seq); };
+  std::vector<Inbox::Entry> batch = {{"room:b", d(1)}, {"room:a", d(1)}, {"all", d(7)},
+                                     {"room:b", d(2)}, {"room:a", d(2)}, {"room:b", d(3)}};
+  ChannelGroups groups;
+  groups.regroup(batch);
+  ASSERT_EQ(groups.size(), 3u);
+  auto seqs = [&](size_t g) {
+    std::vector<int64_t> out;
+    for (auto& delivery : groups.deliveries(g)) out.push_back(delivery->seq);
+    return out;
+  };
+  EXPECT_EQ(groups.channel(0), "room:b");
+  EXPECT_EQ(seqs(0), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(groups.channel(1), "room:a");
+  EXPECT_EQ(seqs(1), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(groups.channel(2), "all");
+  EXPECT_EQ(seqs(2), (std::vector<int64_t>{7}));
+
+  // The next batch reuses the groups' storage and starts clean.
+  std::vector<Inbox::Entry> next = {{"room:a", d(3)}};
+  groups.regroup(next);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(seqs(0), (std::vector<int64_t>{3}));
+}
+
+TEST(Inbox, AsksForOneDrainPerBatch) {
+  Inbox inbox;
+  EXPECT_TRUE(inbox.add("room:a", room_message("a", 1))) << "was empty: post a drain";
+  EXPECT_FALSE(inbox.add("room:a", room_message("a", 2))) << "a drain is posted already";
+  std::vector<Inbox::Entry> taken;
+  inbox.take(taken);
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken[1].delivery->seq, 2);
+  EXPECT_TRUE(inbox.add("room:a", room_message("a", 3))) << "taken: the next add posts again";
+  inbox.take(taken);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].delivery->seq, 3);
 }
 
 TEST(Envelope, RoundTripsEveryField) {

@@ -1,0 +1,27 @@
+#include "chat/inbox.hpp"
+
+#include <string_view>
+#include <unordered_map>
+
+namespace parley::chat {
+
+void ChannelGroups::regroup(std::vector<Inbox::Entry>& batch) {
+  channels_.clear();
+  deliveries_.clear();
+  group_of_.clear();
+  std::unordered_map<std::string_view, uint32_t> group_of_channel;
+  for (const Inbox::Entry& entry : batch) {
+    auto [it, fresh] = group_of_channel.try_emplace(entry.channel, static_cast<uint32_t>(channels_.size()));
+    if (fresh) channels_.push_back(&entry.channel);
+    group_of_.push_back(it->second);
+  }
+  // A stable counting sort by group.
+  starts_.assign(channels_.size() + 1, 0);
+  for (uint32_t group : group_of_) ++starts_[group + 1];
+  for (size_t g = 1; g < starts_.size(); ++g) starts_[g] += starts_[g - 1];
+  deliveries_.resize(batch.size());
+  std::vector<uint32_t> next(starts_.begin(), starts_.end() - 1);
+  for (size_t i = 0; i < batch.size(); ++i) deliveries_[next[group_of_[i]]++] = std::move(batch[i].delivery);
+}
+
+}  // namespace parley::chat

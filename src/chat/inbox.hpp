@@ -1,0 +1,63 @@
+#pragma once
+// Inbox: the deliveries that other threads (the store's writer, a broker's reader) hand to one event loop.
+// The loop takes them in one posted handler per batch instead of one per delivery, and each channel's share
+// of a batch goes to the Hub at once (Hub::deliver), so under load a room's members are visited once for
+// several of its messages rather than once per message.
+// Thread safety: add() from any thread; take() on the loop that drains it.
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "chat/delivery.hpp"
+
+namespace parley::chat {
+
+class Inbox {
+ public:
+  struct Entry {
+    std::string channel;
+    DeliveryPtr delivery;
+  };
+
+  // Answers true when the inbox was empty: the caller then posts the handler that will take it.
+  bool add(std::string channel, DeliveryPtr delivery) {
+    std::lock_guard lock(mutex_);
+    entries_.push_back({std::move(channel), std::move(delivery)});
+    return entries_.size() == 1;
+  }
+
+  // Replaces `into` (cleared first; its capacity is handed back for the next batch) with everything added so
+  // far, oldest first.
+  void take(std::vector<Entry>& into) {
+    into.clear();
+    std::lock_guard lock(mutex_);
+    into.swap(entries_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Entry> entries_;
+};
+
+// A batch regrouped by channel: the channels in order of first appearance, each with its deliveries in
+// their order. Deliveries of different channels in one batch were published concurrently, so nothing
+// orders them; within a channel (a room's seqs) the order is kept.
+class ChannelGroups {
+ public:
+  void regroup(std::vector<Inbox::Entry>& batch);
+  size_t size() const { return channels_.size(); }
+  const std::string& channel(size_t group) const { return *channels_[group]; }
+  std::span<const DeliveryPtr> deliveries(size_t group) const {
+    return std::span<const DeliveryPtr>(deliveries_).subspan(starts_[group], starts_[group + 1] - starts_[group]);
+  }
+
+ private:
+  std::vector<const std::string*> channels_;  // into the batch, which must outlive the groups' use
+  std::vector<uint32_t> starts_;              // group g is deliveries_[starts_[g], starts_[g + 1])
+  std::vector<DeliveryPtr> deliveries_;
+  std::vector<uint32_t> group_of_;            // per batch entry
+};
+
+}  // namespace parley::chat
