@@ -47,6 +47,12 @@ class Inbox {
 class ChannelGroups {
  public:
   void regroup(std::vector<Inbox::Entry>& batch);
+  // Lets go of the deliveries (their capacity stays for the next batch), so that a quiet loop does not keep
+  // its last batch alive.
+  void clear() {
+    channels_.clear();
+    deliveries_.clear();
+  }
   size_t size() const { return channels_.size(); }
   const std::string& channel(size_t group) const { return *channels_[group]; }
   std::span<const DeliveryPtr> deliveries(size_t group) const {

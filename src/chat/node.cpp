@@ -68,6 +68,8 @@ void Node::deliver_inbox(size_t loop) {
   in.inbox.take(in.batch);
   in.groups.regroup(in.batch);
   for (size_t g = 0; g < in.groups.size(); ++g) hubs_[loop]->deliver(in.groups.channel(g), in.groups.deliveries(g));
+  in.groups.clear();
+  in.batch.clear();
 }
 
 void Node::subscribe_local(Session& session, const std::string& channel) {

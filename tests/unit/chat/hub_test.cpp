@@ -150,6 +150,8 @@ TEST(ChannelGroups, KeepsEachChannelsOrderWithChannelsInOrderOfFirstAppearance) 
   EXPECT_EQ(groups.channel(2), "all");
   EXPECT_EQ(seqs(2), (std::vector<int64_t>{7}));
 
+  groups.clear();
+  EXPECT_EQ(groups.size(), 0u);
   // The next batch reuses the groups' storage and starts clean.
   std::vector<Inbox::Entry> next = {{"room:a", d(3)}};
   groups.regroup(next);
