@@ -1,17 +1,14 @@
 #include "chat/inbox.hpp"
 
-#include <string_view>
-#include <unordered_map>
-
 namespace parley::chat {
 
 void ChannelGroups::regroup(std::vector<Inbox::Entry>& batch) {
   channels_.clear();
   deliveries_.clear();
   group_of_.clear();
-  std::unordered_map<std::string_view, uint32_t> group_of_channel;
+  group_of_channel_.clear();
   for (const Inbox::Entry& entry : batch) {
-    auto [it, fresh] = group_of_channel.try_emplace(entry.channel, static_cast<uint32_t>(channels_.size()));
+    auto [it, fresh] = group_of_channel_.try_emplace(entry.channel, static_cast<uint32_t>(channels_.size()));
     if (fresh) channels_.push_back(&entry.channel);
     group_of_.push_back(it->second);
   }
@@ -20,8 +17,8 @@ void ChannelGroups::regroup(std::vector<Inbox::Entry>& batch) {
   for (uint32_t group : group_of_) ++starts_[group + 1];
   for (size_t g = 1; g < starts_.size(); ++g) starts_[g] += starts_[g - 1];
   deliveries_.resize(batch.size());
-  std::vector<uint32_t> next(starts_.begin(), starts_.end() - 1);
-  for (size_t i = 0; i < batch.size(); ++i) deliveries_[next[group_of_[i]]++] = std::move(batch[i].delivery);
+  next_.assign(starts_.begin(), starts_.end() - 1);
+  for (size_t i = 0; i < batch.size(); ++i) deliveries_[next_[group_of_[i]]++] = std::move(batch[i].delivery);
 }
 
 }  // namespace parley::chat

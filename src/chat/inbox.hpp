@@ -8,6 +8,8 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "chat/delivery.hpp"
@@ -63,7 +65,10 @@ class ChannelGroups {
   std::vector<const std::string*> channels_;  // into the batch, which must outlive the groups' use
   std::vector<uint32_t> starts_;              // group g is deliveries_[starts_[g], starts_[g + 1])
   std::vector<DeliveryPtr> deliveries_;
+  // Scratch of regroup(), kept so that a batch reuses the last one's storage.
   std::vector<uint32_t> group_of_;            // per batch entry
+  std::vector<uint32_t> next_;                // per group: where its next delivery goes
+  std::unordered_map<std::string_view, uint32_t> group_of_channel_;
 };
 
 }  // namespace parley::chat

@@ -2,7 +2,7 @@
 // The SQL of every write, run on the writer thread inside the writer's open transaction.
 //
 // A room's last seq is the largest seq among its stored messages (read through the (room, seq) primary key;
-// nothing else records it, so an append writes one row and dirties no page but the message's own). The writer
+// nothing else records it, so an append writes the message's row and index entries and nothing else). The writer
 // keeps it in memory while this connection is the only writer: append_message is then one INSERT, with no
 // savepoint, since one statement fails or succeeds whole. begin() drops the cache when another connection
 // (another process on the same file) has committed since, and so does rolled_back(): the seqs it handed out
