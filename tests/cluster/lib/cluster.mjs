@@ -8,6 +8,8 @@
 //   c.down()
 // With startCluster({ nodes, redisCluster: 3 }) the broker is a Redis Cluster of 3 primaries and 3 replicas
 // (`scripts/cluster up --redis-cluster 3`) instead of one redis-server, and c.redisCluster (below) drives it.
+// With startCluster({ nodes, tls: true }) nginx serves https:// and wss:// only (`scripts/cluster up --tls`):
+// c.lb is {httpUrl: 'https://…', wsUrl: 'wss://…'} and c.ca the PEM of the private CA that signed its certificate.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,7 +32,7 @@ function parseEnv(text) {
 
 const endpoint = (httpUrl) => ({ httpUrl, wsUrl: httpUrl.replace(/^http/, 'ws') });
 
-export async function startCluster({ nodes = 3, redisCluster = 0 } = {}) {
+export async function startCluster({ nodes = 3, redisCluster = 0, tls = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-cluster-'));
   fs.rmSync(dir, { recursive: true });  // `up` makes it
   const env = { ...process.env, PARLEY_CLUSTER_DIR: dir, PARLEY_BIN, PARLEY_JWT_SECRET: JWT_SECRET, PARLEY_API_KEY: API_KEY };
@@ -39,6 +41,7 @@ export async function startCluster({ nodes = 3, redisCluster = 0 } = {}) {
   try {
     const args = ['up', '--nodes', String(nodes)];
     if (redisCluster) args.push('--redis-cluster', String(redisCluster));
+    if (tls) args.push('--tls');
     await run(SCRIPT, args, { env, timeout: 120_000 });
   } catch (e) {
     await down(cluster);
@@ -46,6 +49,7 @@ export async function startCluster({ nodes = 3, redisCluster = 0 } = {}) {
   }
   const vars = parseEnv(fs.readFileSync(path.join(dir, 'env'), 'utf8'));
   cluster.lb = endpoint(vars.PARLEY_URL);
+  if (vars.PARLEY_TLS_CA) cluster.ca = fs.readFileSync(vars.PARLEY_TLS_CA, 'utf8');
   cluster.nodes = vars.PARLEY_NODE_URLS.split(' ').map((u, i) => ({ ...endpoint(u), id: `n${i + 1}` }));
   cluster.killNode = (i) => {
     const pid = Number(fs.readFileSync(path.join(dir, `node${i + 1}.pid`), 'utf8'));
