@@ -1,5 +1,5 @@
 #pragma once
-// Api: the HTTP surface of CONTRACT.md §2 (REST, health, metrics, docs, the web client's files).
+// Api: the HTTP surface of docs/protocol.md §2 (REST, health, metrics, docs, the web client's files).
 // Password hashing (argon2id, tens of ms) runs on `workers`, never on a network loop; store calls are
 // asynchronous; responses reach the connection through its Responder.
 // Thread safety: handle() may be called from any loop concurrently; the Api holds no mutable state

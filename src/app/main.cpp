@@ -1,4 +1,4 @@
-// parley: one binary for every shape (CONTRACT.md §1).
+// parley: one binary for every shape (docs/protocol.md §1).
 #include <cstdio>
 
 #include "app/cli.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// HS256 JSON Web Tokens (RFC 7519 / RFC 7515 compact serialization), the bearer tokens of CONTRACT.md §2.
+// HS256 JSON Web Tokens (RFC 7519 / RFC 7515 compact serialization), the bearer tokens of docs/protocol.md §2.
 // Only HS256 is accepted; "none" and every other alg are refused.
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// JSON shapes of chat messages as pushed and listed (CONTRACT.md §3). Thread safety: stateless.
+// JSON shapes of chat messages as pushed and listed (docs/protocol.md §3). Thread safety: stateless.
 #include <boost/json.hpp>
 #include <string>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// Node: the chat domain of one Parley process. It answers every client event of CONTRACT.md §3, keeps the
+// Node: the chat domain of one Parley process. It answers every client event of docs/protocol.md §3, keeps the
 // per-loop Hubs, and is the only place that talks to Store, Broker and Presence for real-time traffic.
 //
 // Life of a room message: handle(message:send) on the sender's loop -> validate, rate limit ->

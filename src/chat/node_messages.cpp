@@ -1,4 +1,4 @@
-// Node: messages (CONTRACT.md §3: message:send, message:private and its alias, history).
+// Node: messages (docs/protocol.md §3: message:send, message:private and its alias, history).
 #include <fmt/format.h>
 
 #include <iterator>

@@ -1,4 +1,4 @@
-// Node: room membership, presence and typing (CONTRACT.md §3: room:join, room:leave, rooms:list,
+// Node: room membership, presence and typing (docs/protocol.md §3: room:join, room:leave, rooms:list,
 // presence:list, typing:*; pushes user:joined / user:left).
 #include <spdlog/spdlog.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Per-user token buckets for message:send / message:private (CONTRACT.md §4: default 10/s, burst 20;
+// Per-user token buckets for message:send / message:private (docs/protocol.md §4: default 10/s, burst 20;
 // refused messages use none of it). This is the node-local limiter; time is injected by the caller.
 #include <array>
 #include <cstddef>

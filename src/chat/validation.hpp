@@ -1,5 +1,5 @@
 #pragma once
-// Checks of client-supplied names and texts against the contract's limits (CONTRACT.md §4).
+// Checks of client-supplied names and texts against the contract's limits (docs/protocol.md §4).
 // Thread safety: stateless functions.
 #include <boost/json.hpp>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// Broker: carries deliveries between Parley nodes (CONTRACT.md §1). Channels are named "room:<name>",
+// Broker: carries deliveries between Parley nodes (docs/protocol.md §1). Channels are named "room:<name>",
 // "user:<id>" and "all". A node subscribes to a channel while it has a local member for it, so it only
 // hears what it delivers.
 //

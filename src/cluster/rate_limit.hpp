@@ -1,5 +1,5 @@
 #pragma once
-// RateLimit: the per-user budget of message:send / message:private (CONTRACT.md §4). The local one
+// RateLimit: the per-user budget of message:send / message:private (docs/protocol.md §4). The local one
 // (chat/local_rate_limit.hpp) counts on this node; the Redis one counts across the cluster.
 // Contract: try_acquire takes one token when one is available and answers true; a refusal takes nothing.
 // `done` may run inline or on another thread (callers post back to their loop).

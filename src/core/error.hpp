@@ -1,5 +1,5 @@
 #pragma once
-// Error codes of the external contract (CONTRACT.md §2, §4) and a small Result type.
+// Error codes of the external contract (docs/protocol.md §2, §4) and a small Result type.
 // Thread safety: plain values; safe to copy between threads.
 #include <optional>
 #include <string>

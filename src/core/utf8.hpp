@@ -1,5 +1,5 @@
 #pragma once
-// UTF-8 validation and code-point counting (CONTRACT.md §4: `text` must be valid UTF-8 and its length
+// UTF-8 validation and code-point counting (docs/protocol.md §4: `text` must be valid UTF-8 and its length
 // counts Unicode code points). Pure functions over bytes.
 #include <cstddef>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// Where a real-time client may put its token (CONTRACT.md §3): the Sec-WebSocket-Protocol header (echoed
+// Where a real-time client may put its token (docs/protocol.md §3): the Sec-WebSocket-Protocol header (echoed
 // back), the `token` query parameter, or `Authorization: Bearer`. Thread safety: stateless.
 #include <optional>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// The native JSON protocol of /ws (CONTRACT.md §3): pure functions over text frames.
+// The native JSON protocol of /ws (docs/protocol.md §3): pure functions over text frames.
 //   client -> server  {"event":E,"data":D,"id":N?}
 //   reply             {"id":N,"ok":true,"data":...} | {"id":N,"ok":false,"error":{"code","message"}}
 //   push              {"event":E,"data":D}

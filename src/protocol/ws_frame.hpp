@@ -20,7 +20,7 @@ namespace parley::protocol::ws {
 
 enum class Opcode : uint8_t { continuation = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
 
-// Close status codes (RFC 6455 §7.4.1) and Parley's own (CONTRACT.md §3).
+// Close status codes (RFC 6455 §7.4.1) and Parley's own (docs/protocol.md §3).
 namespace close_code {
 constexpr uint16_t normal = 1000, going_away = 1001, protocol_error = 1002, unsupported = 1003,
                    no_status = 1005, invalid_payload = 1007, policy = 1008, too_big = 1009, internal = 1011,

@@ -1,4 +1,4 @@
-// CONTRACT §3: multi-device delivery, private messages (to / toUsername / the participant alias),
+// docs/protocol.md §3: multi-device delivery, private messages (to / toUsername / the participant alias),
 // clientMsgId, and one seq order for everybody with concurrent senders.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

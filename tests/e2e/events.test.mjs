@@ -1,4 +1,4 @@
-// CONTRACT §3: every client→server event and its reply, request ids, errors, room names, typing, presence,
+// docs/protocol.md §3: every client→server event and its reply, request ids, errors, room names, typing, presence,
 // user:joined / user:left, rooms:list, history.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// CONTRACT §2 (HTTP API) and §5 (server-side emit over POST /api/publish).
+// docs/protocol.md §2 (HTTP API) and §5 (server-side emit over POST /api/publish).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, API_KEY } from './lib/server.mjs';

@@ -1,4 +1,4 @@
-// CONTRACT §4: text length in code points (too_large, connection kept), invalid UTF-8 (1007), frame limit
+// docs/protocol.md §4: text length in code points (too_large, connection kept), invalid UTF-8 (1007), frame limit
 // (1009), per-user rate limit (refused messages use none of it), --rate-limit 0.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// CONTRACT §3/§4: room:join with `since` replays every missed message, in order, once, before any later
+// docs/protocol.md §3/§4: room:join with `since` replays every missed message, in order, once, before any later
 // live message; history and `since` survive a restart on the same SQLite file.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// CONTRACT §3 / operations: SIGTERM closes open WebSockets with 1001 and the process exits 0.
+// docs/protocol.md §3 / operations: SIGTERM closes open WebSockets with 1001 and the process exits 0.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverFor } from './lib/server.mjs';

@@ -1,4 +1,4 @@
-// CONTRACT §4: a client that reads too slowly is disconnected past --send-queue-bytes (close 4008), the rest
+// docs/protocol.md §4: a client that reads too slowly is disconnected past --send-queue-bytes (close 4008), the rest
 // of the room gets every message in order, and the slow client resumes with `since` without a gap.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Socket.IO (CONTRACT §3): the stock socket.io-client, unchanged, over each transport configuration —
+// Socket.IO (docs/protocol.md §3): the stock socket.io-client, unchanged, over each transport configuration —
 // default (polling, then the upgrade to WebSocket), WebSocket only, and long-polling only. The same events
 // as the native protocol, acks shaped like native replies, errors, join with since, and a native client and
 // a Socket.IO client in one room.

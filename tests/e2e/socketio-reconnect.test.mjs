@@ -1,4 +1,4 @@
-// Socket.IO reconnection (CONTRACT §3, §4): the stock client's automatic reconnection after the server
+// Socket.IO reconnection (docs/protocol.md §3, §4): the stock client's automatic reconnection after the server
 // closes the session — a graceful restart on the same port — over long-polling and over WebSocket, then a
 // rejoin with `since` that gets every missed message once, in order.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// CONTRACT §3: authenticating native WebSocket connections, the /entrypoint alias, token expiry (4001).
+// docs/protocol.md §3: authenticating native WebSocket connections, the /entrypoint alias, token expiry (4001).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, serverFor } from './lib/server.mjs';

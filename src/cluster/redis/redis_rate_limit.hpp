@@ -1,5 +1,5 @@
 #pragma once
-// RedisRateLimit: the per-user token bucket of CONTRACT.md §4 shared by every node: one Lua script per
+// RedisRateLimit: the per-user token bucket of docs/protocol.md §4 shared by every node: one Lua script per
 // attempt on "P{rate:<user id>}" (one key: on a cluster it lives on one shard) (fields tokens, ts; server TIME, so node clocks do not matter; the key
 // expires once the bucket would be full again). A refusal takes no token.
 // Redis outage: never waits for Redis; it answers from `fallback` (the node-local bucket), so each node

@@ -1,4 +1,4 @@
-// A client for Parley's native WebSocket protocol (CONTRACT §3) on top of the `ws` package.
+// A client for Parley's native WebSocket protocol (docs/protocol.md §3) on top of the `ws` package.
 //   request(event, data)   -> the reply {id, ok, data | error} with the matching id
 //   ok(event, data)        -> asserts ok:true, returns reply.data
 //   next(event, pred)      -> the next server push of that event (buffered: nothing is missed)
