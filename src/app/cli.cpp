@@ -35,8 +35,17 @@ void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
   cmd.add_option("--broker", c.broker, "local, redis://HOST:PORT, or redis-cluster://HOST:PORT,HOST:PORT,... (seed nodes of a Redis Cluster)")->envname("PARLEY_BROKER")->capture_default_str();
   cmd.add_option("--node-id", c.node_id, "this node's name in the cluster (default: host name and pid)")
       ->envname("PARLEY_NODE_ID");
-  cmd.add_option("--jwt-secret", c.jwt_secret, "HS256 secret shared by all nodes (required with a cluster broker)")
+  cmd.add_option("--jwt-secret", c.jwt_secret,
+                 "HS256 signing secret (default: generated once and kept in the store, so tokens outlive restarts; "
+                 "required with a cluster broker and a SQLite store)")
       ->envname("PARLEY_JWT_SECRET");
+  cmd.add_option("--jwt-previous-secret", c.jwt_previous_secret,
+                 "a rotated-out secret whose tokens are still accepted until they expire")
+      ->envname("PARLEY_JWT_PREVIOUS_SECRET");
+  cmd.add_option("--cors-origin", c.cors_origins,
+                 "an origin (scheme://host[:port], or *) whose pages may call the API and long-polling; repeatable "
+                 "(environment: comma-separated). Default: none, same-origin pages only")
+      ->envname("PARLEY_CORS_ORIGIN")->delimiter(',');
   cmd.add_option("--token-ttl", ttl, "token lifetime, e.g. 24h, 30m, 45s")->envname("PARLEY_TOKEN_TTL")
       ->capture_default_str();
   cmd.add_option("--api-key", c.api_key, "key for POST /api/publish (empty: publishing is refused)")

@@ -9,12 +9,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
-#include <random>
 
 #include "api/api.hpp"
 #include "app/commands.hpp"
 #include "app/demo.hpp"
 #include "app/open_backends.hpp"
+#include "app/signing_secret.hpp"
 #include "auth/jwt.hpp"
 #include "chat/node.hpp"
 #include "core/clock.hpp"
@@ -35,13 +35,6 @@ std::string default_node_id() {
   char host[256] = {0};
   ::gethostname(host, sizeof(host) - 1);
   return std::string(host) + "-" + std::to_string(::getpid());
-}
-
-std::string random_secret() {
-  std::random_device rd;
-  std::string s;
-  for (int i = 0; i < 32; ++i) s += "0123456789abcdef"[rd() % 16];
-  return s;
 }
 
 bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
@@ -85,17 +78,17 @@ int serve(const core::Config& input) {
   core::Config config = input;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   if (config.node_id.empty()) config.node_id = default_node_id();
-  if (config.jwt_secret.empty()) {
-    if (config.broker != "local") return fail("--jwt-secret is required with a cluster broker (all nodes share it)");
-    config.jwt_secret = random_secret();
-    spdlog::warn("no --jwt-secret given: using a random one, so tokens end when this process does");
-  }
+  auto cors = net::CorsPolicy::parse(config.cors_origins);
+  if (!cors) return fail(cors.error().message);
   std::string host;
   uint16_t port = 0;
   if (!split_listen(config.listen, host, port)) return fail("--listen must be HOST:PORT (got \"" + config.listen + "\")");
 
   auto store = open_store(config.store);
   if (!store) return fail(store.error().message);
+  auto secret = signing_secret(config, **store);
+  if (!secret) return fail(secret.error().message);
+  config.jwt_secret = std::move(*secret);
   auto cluster = open_cluster(config);
   if (!cluster) return fail(cluster.error().message);
 
@@ -127,8 +120,14 @@ int serve(const core::Config& input) {
   if (web.size() == 0) spdlog::warn("no web client under {}: `/` explains how to build it", config.web_root);
   asio::thread_pool workers(2);  // password hashing: CPU-heavy, never on a network loop
 
-  auto authenticate = [secret = config.jwt_secret](std::string_view token) -> core::Result<chat::Identity> {
-    auto claims = auth::verify_jwt(token, secret, core::now_ms() / 1000);
+  // Tokens of the current secret, or of the previous one during a rotation.
+  auto authenticate = [secret = config.jwt_secret, previous = config.jwt_previous_secret](
+                          std::string_view token) -> core::Result<chat::Identity> {
+    const int64_t now = core::now_ms() / 1000;
+    auto claims = auth::verify_jwt(token, secret, now);
+    if (!claims && !previous.empty()) {
+      if (auto old = auth::verify_jwt(token, previous, now)) claims = std::move(old);
+    }
     if (!claims) return claims.error();
     return chat::Identity{claims->sub, claims->name, claims->exp};
   };
@@ -148,7 +147,8 @@ int serve(const core::Config& input) {
                                    .max_payload = config.socketio.max_payload,
                                    .connect_timeout_ms = config.socketio.conformance ? 1000 : 45000,
                                    .conformance = config.socketio.conformance,
-                                   .sid_prefix = sid_prefix_for(config.node_id)});
+                                   .sid_prefix = sid_prefix_for(config.node_id)},
+                                  *cors);
   if (config.socketio.conformance) spdlog::warn("--socketio-conformance: Socket.IO runs the protocol test suites' echo server, without authentication");
   net::ConnectionContext context{.node = &node,
                                  .http = [&api](net::HttpRequest&& r, net::Responder respond) {
@@ -156,7 +156,8 @@ int serve(const core::Config& input) {
                                  },
                                  .authenticate = authenticate,
                                  .limits = config.limits,
-                                 .socketio = &socketio};
+                                 .socketio = &socketio,
+                                 .cors = *cors};
 
   // Both live on loop 0, so they must go before the loops do (see the end of this function).
   std::optional<asio::signal_set> signals(std::in_place, server->loop(0), SIGINT, SIGTERM);

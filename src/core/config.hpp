@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace parley::core {
 
@@ -29,7 +30,9 @@ struct Config {
   std::string store = "sqlite:./parley.db";
   std::string broker = "local";
   std::string node_id;           // default: host name + pid
-  std::string jwt_secret;        // default (single node only): random per start
+  std::string jwt_secret;        // default: generated once and kept in the store (app/signing_secret.cpp)
+  std::string jwt_previous_secret;  // still accepted (tokens of a rotated-out secret); empty: none
+  std::vector<std::string> cors_origins;  // --cors-origin: origins (or *) whose pages may call us
   int64_t token_ttl_seconds = 24 * 3600;
   std::string api_key;           // empty: /api/publish refuses every call
   unsigned threads = 0;          // 0: every core

@@ -63,6 +63,21 @@ asio::awaitable<void> HttpConnection::run() {
     core::metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
     HttpRequest request = parser.release();
     std::string_view path = target_path(request.target());
+    const CorsPolicy& cors = context_.cors;
+    if (cors.enabled() && is_preflight(request)) {
+      HttpResponse res = cors.preflight(request);
+      res.keep_alive(request.keep_alive());
+      auto [wec, wn] = co_await http::async_write(stream_, res, use_tuple);
+      if (wec || !request.keep_alive()) break;
+      continue;
+    }
+    if (beast::websocket::is_upgrade(request) && !cors.allows_upgrade(request)) {
+      auto refusal = error_response({ErrorCode::forbidden, "WebSocket connections from this origin are not allowed"},
+                                    request.version());
+      refusal.keep_alive(false);
+      co_await http::async_write(stream_, refusal, use_tuple);
+      break;
+    }
     if (context_.socketio && context_.socketio->handles(path)) {
       bool taken = false;
       bool more = co_await context_.socketio->serve(stream_, std::move(request), buffer, loop_index_, taken);
@@ -76,9 +91,11 @@ asio::awaitable<void> HttpConnection::run() {
     }
     bool keep_alive = request.keep_alive();
     unsigned version = request.version();
+    std::string origin(request[http::field::origin]);
     HttpResponse res = co_await call_handler(std::move(request));
     res.version(version);
     res.keep_alive(keep_alive);
+    cors.grant(origin, res);
     stream_.expires_after(idle_timeout);
     auto [wec, wn] = co_await http::async_write(stream_, res, use_tuple);
     if (wec || !keep_alive) break;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "chat/node.hpp"
+#include "net/cors.hpp"
 #include "net/http_types.hpp"
 
 namespace parley::net {
@@ -26,6 +27,7 @@ struct ConnectionContext {
   Authenticator authenticate;
   core::Limits limits;
   engineio::Service* socketio = nullptr;  // the /socket.io/ endpoint; null: none
+  CorsPolicy cors;                        // which other origins browsers may call us from
 };
 
 class Server {

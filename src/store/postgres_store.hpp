@@ -68,6 +68,7 @@ class PostgresStore final : public Store {
                       Callback<std::vector<StoredMessage>> done) override;
   // Answers ok when a reader can run a query and the writer's connection is up (a writer that lost its
   // connection is asked to reconnect first).
+  void keep_setting(std::string name, std::string value_if_absent, Callback<std::string> done) override;
   void ping(Callback<core::Unit> done) override;
   // Blocks until every read and write queued before has completed and its callback has run.
   void flush() override;

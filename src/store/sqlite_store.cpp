@@ -123,6 +123,14 @@ void SqliteStore::messages_after(std::string room, int64_t after, int limit,
       std::move(done));
 }
 
+void SqliteStore::keep_setting(std::string name, std::string value_if_absent, Callback<std::string> done) {
+  writer_->submit<std::string>(
+      [name = std::move(name), value = std::move(value_if_absent)](WriteOps& ops) {
+        return ops.keep_setting(name, value);
+      },
+      std::move(done));
+}
+
 void SqliteStore::ping(Callback<core::Unit> done) {
   readers_->submit<core::Unit>([](ReadOps& ops) { return ops.ping(); }, std::move(done));
 }

@@ -53,6 +53,7 @@ class SqliteStore final : public Store {
   // `limit` is clamped to [1, 1000].
   void messages_after(std::string room, int64_t after, int limit,
                       Callback<std::vector<StoredMessage>> done) override;
+  void keep_setting(std::string name, std::string value_if_absent, Callback<std::string> done) override;
   void ping(Callback<core::Unit> done) override;
   // Blocks until every read and write queued before has completed and its callback has run.
   void flush() override;

@@ -81,6 +81,11 @@ class Store {
   virtual void messages_after(std::string room, int64_t after, int limit,
                               Callback<std::vector<StoredMessage>> done) = 0;
 
+  // Answers the value kept under `name`, first storing `value_if_absent` there when nothing is. Atomic for
+  // every process sharing the store: the first value stored wins and every later call answers it. For
+  // settings the nodes of a cluster must agree on, such as the token signing secret.
+  virtual void keep_setting(std::string name, std::string value_if_absent, Callback<std::string> done) = 0;
+
   // Answers once the store can serve a trivial query; its latency is measured by the caller.
   virtual void ping(Callback<core::Unit> done) = 0;
   // Blocks until everything queued before has completed. Shutdown only.

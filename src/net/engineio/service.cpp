@@ -46,12 +46,15 @@ std::string_view reason_phrase(unsigned status) {
 
 // Writes an answer with one gather write: the status line and headers, then every piece as it is (shared
 // delivery buffers are not copied).
-asio::awaitable<bool> write_answer(beast::tcp_stream& stream, const PollAnswer& answer, bool keep_alive) {
+// `extra_headers` are whole header lines ("Name: value\r\n"...).
+asio::awaitable<bool> write_answer(beast::tcp_stream& stream, const PollAnswer& answer, bool keep_alive,
+                                   std::string_view extra_headers) {
   size_t length = 0;
   for (const auto& p : answer.pieces) length += p.bytes().size();
   std::string head = "HTTP/1.1 " + std::to_string(answer.status) + " " + std::string(reason_phrase(answer.status)) +
                      "\r\nContent-Type: " + answer.content_type + "\r\nContent-Length: " + std::to_string(length) +
-                     "\r\nCache-Control: no-store\r\n" + (keep_alive ? "" : "Connection: close\r\n") + "\r\n";
+                     "\r\nCache-Control: no-store\r\n" + std::string(extra_headers) +
+                     (keep_alive ? "" : "Connection: close\r\n") + "\r\n";
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(answer.pieces.size() + 1);
   buffers.emplace_back(head.data(), head.size());
@@ -96,8 +99,9 @@ asio::awaitable<void> refuse_upgrade(beast::tcp_stream& stream, int code, unsign
 
 }  // namespace
 
-Service::Service(chat::Node* node, Authenticator authenticate, core::Limits limits, Options options)
-    : node_(node), authenticate_(std::move(authenticate)), limits_(limits), options_(options) {}
+Service::Service(chat::Node* node, Authenticator authenticate, core::Limits limits, Options options,
+                 const CorsPolicy& cors)
+    : node_(node), authenticate_(std::move(authenticate)), limits_(limits), options_(options), cors_(cors) {}
 
 bool Service::handles(std::string_view path) const {
   if (path == "/socket.io" || path.starts_with("/socket.io/")) return true;
@@ -129,6 +133,7 @@ asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest requ
   if (sid && sid->empty()) sid.reset();
   auto transport = transport_name ? eio::parse_transport(*transport_name) : std::nullopt;
   bool is_upgrade = beast::websocket::is_upgrade(request);
+  const std::string cors_lines = cors_.header_lines(request[http::field::origin]);
 
   int error = -1;
   if (!transport) error = eio::error_code::unknown_transport;
@@ -172,7 +177,7 @@ asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest requ
   } else {
     answer = error_answer(eio::error_code::bad_request);
   }
-  bool more = co_await write_answer(stream, answer, keep_alive);
+  bool more = co_await write_answer(stream, answer, keep_alive, cors_lines);
   co_return more;
 }
 

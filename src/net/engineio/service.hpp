@@ -13,6 +13,7 @@
 #include "chat/node.hpp"
 #include "core/config.hpp"
 #include "net/engineio/options.hpp"
+#include "net/cors.hpp"
 #include "net/engineio/registry.hpp"
 #include "net/http_types.hpp"
 
@@ -20,7 +21,9 @@ namespace parley::net::engineio {
 
 class Service {
  public:
-  Service(chat::Node* node, Authenticator authenticate, core::Limits limits, Options options);
+  // `cors` (which must outlive the service) grants other origins its long-polling answers.
+  Service(chat::Node* node, Authenticator authenticate, core::Limits limits, Options options,
+          const CorsPolicy& cors);
 
   // True for paths this service answers: /socket.io/... (and /engine.io/... in conformance mode).
   bool handles(std::string_view path) const;
@@ -45,6 +48,7 @@ class Service {
   Authenticator authenticate_;
   core::Limits limits_;
   Options options_;
+  const CorsPolicy& cors_;
   Registry registry_;
 };
 

@@ -44,6 +44,8 @@ constexpr Migration kMigrations[] = {
         PRIMARY KEY (room, seq)
       );
     )sql"},
+    // Settings every node sharing the database agrees on, such as the token signing secret.
+    {2, R"sql(CREATE TABLE settings (name TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);)sql"},
 };
 
 core::Result<int> current_version(Connection& connection) {

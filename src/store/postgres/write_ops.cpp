@@ -19,6 +19,10 @@ constexpr Prepared kStatements[] = {
     {"insert_room",
      "INSERT INTO rooms (name, last_seq, created_at) VALUES ($1, 0, $2) ON CONFLICT (name) DO NOTHING"},
     {"select_last_seq", "SELECT last_seq FROM rooms WHERE name = $1"},
+    {"insert_setting", "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"},
+    // A statement of its own (so, in READ COMMITTED, a snapshot taken after the insert): it sees the value
+    // of another node whose insert won the conflict.
+    {"select_setting", "SELECT value FROM settings WHERE name = $1"},
     // The seq and the message in one round trip. The upsert locks the room's row until COMMIT, so appends of
     // every node to one room are serialised and their seqs are consecutive.
     {"append",
@@ -68,6 +72,17 @@ core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
   if (!rows) return rows.error();
   if (rows->size() == 0) return missing_row("ensure_room");
   return rows->int64(0, 0);
+}
+
+core::Result<std::string> WriteOps::keep_setting(const std::string& name, const std::string& value_if_absent) {
+  if (auto inserted = connection_->run("insert_setting", Params().add(name).add(value_if_absent), "keep_setting");
+      !inserted) {
+    return inserted.error();
+  }
+  core::Result<Rows> rows = connection_->run("select_setting", Params().add(name), "keep_setting");
+  if (!rows) return rows.error();
+  if (rows->size() == 0) return missing_row("keep_setting");
+  return rows->text(0, 0);
 }
 
 core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {

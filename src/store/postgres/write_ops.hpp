@@ -25,6 +25,8 @@ class WriteOps {
   // serialises appenders of every node), and inserts the message with that seq; conflict if the message id
   // exists (the caller's savepoint then undoes the seq increment).
   core::Result<StoredMessage> append_message(NewMessage message);
+  // Stores `value_if_absent` under `name` unless a value is there; answers the value now kept.
+  core::Result<std::string> keep_setting(const std::string& name, const std::string& value_if_absent);
 
   // The connection, for transaction control.
   Connection& connection() { return *connection_; }

@@ -44,6 +44,8 @@ constexpr Migration kMigrations[] = {
     // A room's last seq is max(seq) of its messages: keeping a copy in rooms cost an UPDATE per room per
     // commit. Binaries of version 1 refuse this file from now on (they would hand out seqs from the copy).
     {2, "ALTER TABLE rooms DROP COLUMN last_seq;"},
+    // Settings every process on the file shares, such as the token signing secret.
+    {3, "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"},
 };
 
 core::Result<int> current_version(Connection& connection) {

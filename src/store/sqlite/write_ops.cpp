@@ -19,6 +19,10 @@ constexpr const char* kInsertMessage =
     "INSERT INTO messages (room, seq, id, from_id, from_name, text, ts, client_msg_id) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
+constexpr const char* kInsertSetting =
+    "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE name = ?1";
+
 constexpr size_t max_cached_rooms = 100000;
 
 core::Error missing_row(std::string_view what) {
@@ -32,7 +36,8 @@ core::Result<WriteOps> WriteOps::prepare(Connection& connection) {
   const std::pair<Statement*, const char*> statements[] = {
       {&ops.insert_user_, kInsertUser},       {&ops.insert_room_, kInsertRoom},
       {&ops.select_last_seq_, kSelectLastSeq}, {&ops.insert_message_, kInsertMessage},
-      {&ops.data_version_, kDataVersion},
+      {&ops.data_version_, kDataVersion},      {&ops.insert_setting_, kInsertSetting},
+      {&ops.select_setting_, kSelectSetting},
   };
   for (const auto& [statement, sql] : statements) {
     core::Result<Statement> prepared = connection.prepare(sql);
@@ -92,6 +97,20 @@ core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
   if (!row) return row.error();
   if (!*row) return missing_row("ensure_room");
   return select.int64(0);
+}
+
+core::Result<std::string> WriteOps::keep_setting(const std::string& name, const std::string& value_if_absent) {
+  {
+    Query insert(insert_setting_);
+    insert.bind(1, name).bind(2, value_if_absent);
+    if (auto done = insert.run(); !done) return done.error();
+  }
+  Query select(select_setting_);
+  select.bind(1, name);
+  core::Result<bool> row = select.step();
+  if (!row) return row.error();
+  if (!*row) return missing_row("keep_setting");
+  return std::string(select.text(0));
 }
 
 core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {

@@ -35,6 +35,8 @@ class WriteOps {
   // the message id exists. Self-contained (needs no savepoint): on failure no message is stored and no seq is
   // used up; a room it created stays, as ensure_room would have made it.
   core::Result<StoredMessage> append_message(NewMessage message);
+  // Stores `value_if_absent` under `name` unless a value is there; answers the value now kept.
+  core::Result<std::string> keep_setting(const std::string& name, const std::string& value_if_absent);
 
  private:
   WriteOps() = default;
@@ -47,6 +49,8 @@ class WriteOps {
   Statement select_last_seq_;
   Statement insert_message_;
   Statement data_version_;
+  Statement insert_setting_;
+  Statement select_setting_;
 
   LastSeqs last_seqs_;
   int64_t data_version_seen_ = -1;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "postgres_test_util.hpp"
+#include "store/postgres/schema.hpp"
 #include "store/postgres_store.hpp"
 #include "store_test_util.hpp"
 
@@ -256,7 +257,7 @@ TEST_F(PostgresStoreTest, DataSurvivesCloseAndReopen) {
   EXPECT_EQ(sync_->list_rooms().value(), (std::vector<std::string>{"a", "b", "empty"}));
   EXPECT_EQ(sync_->append(make_message("a", "a4"))->seq, 4);
   EXPECT_EQ(sync_->append(make_message("b", "b2"))->seq, 2);
-  EXPECT_EQ(postgres_int(db_->url(), "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(postgres_int(db_->url(), "SELECT count(*) FROM schema_version"), postgres::latest_schema_version());
 }
 
 TEST_F(PostgresStoreTest, GroupCommitBatchesQueuedWrites) {
@@ -481,8 +482,8 @@ TEST(PostgresStoreOpen, SeveralNodesStartingAtOnceMigrateOnce) {
     for (std::thread& thread : threads) thread.join();
   }
   for (int i = 0; i < kNodes; ++i) EXPECT_NE(stores[i], nullptr) << errors[i];
-  EXPECT_EQ(postgres_int(db.url(), "SELECT count(*) FROM schema_version"), 1);
-  EXPECT_EQ(postgres_int(db.url(), "SELECT max(version) FROM schema_version"), 1);
+  EXPECT_EQ(postgres_int(db.url(), "SELECT count(*) FROM schema_version"), postgres::latest_schema_version());
+  EXPECT_EQ(postgres_int(db.url(), "SELECT max(version) FROM schema_version"), postgres::latest_schema_version());
   EXPECT_EQ(postgres_int(db.url(),
                          "SELECT count(*) FROM pg_tables WHERE tablename IN ('users', 'rooms', 'messages')"),
             3);
