@@ -259,6 +259,13 @@ describe('deploy/Containerfile', () => {
       assert.ok(installed.includes(p), `the build stage installs ${p} (scripts/setup's build_packages)`);
     }
     assert.match(build.lines.map((l) => l.args).join('\n'), /-DPARLEY_TESTS=OFF -DPARLEY_BENCH=OFF/);
+    // What the build reads outside src/ (e.g. docs/protocol.md, compiled in) is copied into the build stage.
+    const copied = build.lines.filter((l) => l.op === 'COPY').map((l) => l.args.split(/\s+/)[0].replace(/\/$/, ''));
+    const cmake = fs.readFileSync(path.join(REPO_ROOT, 'src/CMakeLists.txt'), 'utf8');
+    for (const [, top] of cmake.matchAll(/\$\{PROJECT_SOURCE_DIR\}\/([^/\s)]+)/g)) {
+      assert.ok(copied.includes(top), `src/CMakeLists.txt reads ${top}/, which the build stage does not COPY`);
+    }
+    for (const top of ['CMakeLists.txt', 'src']) assert.ok(copied.includes(top), `the build stage copies ${top}`);
     assert.ok(stages.some((s) => s.lines.some((l) => l.op === 'RUN' && /npm run build/.test(l.args))), 'a stage builds web/dist');
     assert.equal(runtime.from, 'debian:12-slim');
     const user = runtime.lines.filter((l) => l.op === 'USER').at(-1)?.args;
