@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "api/openapi.hpp"
+#include "api/protocol_doc.hpp"
 #include "auth/jwt.hpp"
 #include "core/json.hpp"
 #include "auth/password.hpp"
@@ -74,6 +75,8 @@ void Api::handle(net::HttpRequest&& request, net::Responder respond) {
     }
     if (path == "/docs") return respond(text_response("text/html; charset=utf-8", std::string(openapi_html())));
     if (path == "/docs/openapi.json") return respond(text_response("application/json", std::string(openapi_json())));
+    if (path == "/docs/protocol.md")
+      return respond(text_response("text/markdown; charset=utf-8", std::string(protocol_markdown())));
     if (path == "/api/rooms") return rooms(request, std::move(respond));
     constexpr std::string_view rooms_prefix = "/api/rooms/", messages_suffix = "/messages";
     if (path.starts_with(rooms_prefix) && path.ends_with(messages_suffix) &&
@@ -108,9 +111,8 @@ void Api::register_user(const net::HttpRequest& request, net::Responder respond)
   auto password = string_member(*body, "password");
   if (!username || !chat::is_valid_username(*username))
     return respond(error_response({ErrorCode::bad_request, "username must be 3-32 of [a-z0-9_.-]"}));
-  if (!password || password->size() < 4)
-    return respond(error_response({ErrorCode::bad_request, "password must be at least 4 characters"}));
-  if (password->size() > 1024) return respond(error_response({ErrorCode::bad_request, "password is too long"}));
+  if (!password) return respond(error_response({ErrorCode::bad_request, "password is required"}));
+  if (auto problem = chat::password_problem(*password)) return respond(error_response(*problem));
   boost::asio::post(*deps_.workers, [this, username = *username, password = *password, respond]() mutable {
     deps_.store->create_user(username, auth::hash_password(password), [respond](core::Result<store::User> user) {
       if (!user) return respond(error_response(user.error()));

@@ -15,7 +15,7 @@ std::string_view openapi_json() {
         "code": {"type": "string", "enum": ["bad_request","unauthorized","forbidden","not_found","conflict","too_large","rate_limited","unavailable","internal"]},
         "message": {"type": "string"}}}}},
       "Credentials": {"type": "object", "required": ["username","password"], "properties": {
-        "username": {"type": "string", "pattern": "^[a-z0-9_.-]{3,32}$"}, "password": {"type": "string", "minLength": 4}}},
+        "username": {"type": "string", "pattern": "^[a-z0-9_.-]{3,32}$"}, "password": {"type": "string", "minLength": 8}}},
       "User": {"type": "object", "properties": {"id": {"type": "integer"}, "username": {"type": "string"}}},
       "Message": {"type": "object", "properties": {"id": {"type": "string"}, "room": {"type": "string"}, "seq": {"type": "integer"},
         "from": {"$ref": "#/components/schemas/User"}, "text": {"type": "string"}, "ts": {"type": "integer"}, "clientMsgId": {"type": "string"}}}
@@ -58,7 +58,9 @@ h1{font-size:1.6rem}.op{border:1px solid #d8dce5;border-radius:8px;margin:1rem 0
 code{background:#f1f3f7;padding:.1rem .3rem;border-radius:4px}ul{margin:.3rem 0}
 </style></head><body>
 <h1>Parley HTTP API</h1>
-<p>The machine-readable document is <a href="/docs/openapi.json">/docs/openapi.json</a> (OpenAPI 3.1).</p>
+<p>The machine-readable document is <a href="/docs/openapi.json">/docs/openapi.json</a> (OpenAPI 3.1).
+Real-time events (native WebSocket and Socket.IO), close codes, limits and guarantees:
+<a href="/docs/protocol.md">the protocol reference</a> (docs/protocol.md).</p>
 <div id="ops">Loading…</div>
 <script>
 fetch('/docs/openapi.json').then(r=>r.json()).then(doc=>{

@@ -17,8 +17,8 @@ int user_add(const core::Config& config, const std::string& username) {
   }
   std::string password;
   std::getline(std::cin, password);
-  if (password.size() < 4) {
-    std::fprintf(stderr, "parley: the password (read from stdin) must be at least 4 characters\n");
+  if (auto problem = chat::password_problem(password)) {
+    std::fprintf(stderr, "parley: the password (read from stdin): %s\n", problem->message.c_str());
     return 2;
   }
   auto store = open_store(config.store);

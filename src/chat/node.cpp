@@ -126,24 +126,47 @@ void Node::detach(const SessionPtr& session) {
   deps_.presence->leave("", session->identity().user_id, session->connection_id(), [](auto) {});
 }
 
+struct Node::EventHandler {
+  std::string_view event;
+  void (*handle)(Node& node, const SessionPtr& s, const protocol::Request& req);
+};
+
+// Every client event and what answers it (the initializer is in Node's scope: its lambdas reach private members).
+#define PARLEY_EVENT(name, call) \
+  EventHandler { name, [](Node& node, const SessionPtr& s, const protocol::Request& req) { node.call; } }
+const Node::EventHandler Node::kEventHandlers[] = {
+    PARLEY_EVENT("room:join", join_room(s, req)),
+    PARLEY_EVENT("room:leave", leave_room_request(s, req)),
+    PARLEY_EVENT("rooms:list", list_rooms(s, req)),
+    PARLEY_EVENT("message:send", send_message(s, req)),
+    PARLEY_EVENT("message:private", send_private(s, req, false)),
+    PARLEY_EVENT("send_chat_message_to_participant", send_private(s, req, true)),
+    PARLEY_EVENT("typing:start", typing(s, req, true)),
+    PARLEY_EVENT("typing:stop", typing(s, req, false)),
+    PARLEY_EVENT("presence:list", list_presence(s, req)),
+    PARLEY_EVENT("history", read_history(s, req)),
+};
+#undef PARLEY_EVENT
+
 void Node::handle(const SessionPtr& s, protocol::Request req) {
   core::metrics().messages_in.fetch_add(1, std::memory_order_relaxed);
-  const std::string& e = req.event;
-  if (e == "message:send") return send_message(s, req);
-  if (e == "message:private") return send_private(s, req, false);
-  if (e == "send_chat_message_to_participant") return send_private(s, req, true);
-  if (e == "room:join") return join_room(s, req);
-  if (e == "room:leave") {
-    auto room = room_field(req.data);
-    if (!room) return s->reply_error(req, room.error());
-    leave_room(s, *room, true);
-    return s->reply_ok(req, json::serialize(json::object{{"room", *room}}));
+  for (const EventHandler& handler : kEventHandlers) {
+    if (handler.event == req.event) return handler.handle(*this, s, req);
   }
-  if (e == "typing:start" || e == "typing:stop") return typing(s, req, e == "typing:start");
-  if (e == "presence:list") return list_presence(s, req);
-  if (e == "rooms:list") return list_rooms(s, req);
-  if (e == "history") return read_history(s, req);
-  s->reply_error(req, {ErrorCode::bad_request, "unknown event: " + e});
+  s->reply_error(req, {ErrorCode::bad_request, "unknown event: " + req.event});
+}
+
+std::vector<std::string_view> Node::client_events() {
+  std::vector<std::string_view> names;
+  for (const EventHandler& handler : kEventHandlers) names.push_back(handler.event);
+  return names;
+}
+
+void Node::leave_room_request(const SessionPtr& s, const protocol::Request& req) {
+  auto room = room_field(req.data);
+  if (!room) return s->reply_error(req, room.error());
+  leave_room(s, *room, true);
+  s->reply_ok(req, json::serialize(json::object{{"room", *room}}));
 }
 
 core::Result<core::Unit> Node::publish(const json::value& to, std::string_view event, const json::value& data) {

@@ -63,8 +63,10 @@ class Node {
   void attach(const SessionPtr& session);
   // Unregisters a closed session (on its loop): leaves its rooms (user:left), presence, channels.
   void detach(const SessionPtr& session);
-  // Answers one client request (on the session's loop).
+  // Answers one client request (on the session's loop); an event not in client_events() is bad_request.
   void handle(const SessionPtr& session, protocol::Request request);
+  // The names of the client events handle() answers, in docs/protocol.md §3's order (a test compares the two).
+  static std::vector<std::string_view> client_events();
 
   // Server-side emit (§5): to = {"user":ID} | {"room":NAME} | {"all":true}.
   core::Result<core::Unit> publish(const boost::json::value& to, std::string_view event,
@@ -80,6 +82,10 @@ class Node {
   int64_t session_count() const { return sessions_.load(std::memory_order_relaxed); }
 
  private:
+  // One row of the dispatch table handle() walks (node.cpp).
+  struct EventHandler;
+  static const EventHandler kEventHandlers[];
+
   void on_broker_message(std::string_view channel, std::string_view payload);
   // On the loop: hands everything in its inbox to its Hub, a channel at a time.
   void deliver_inbox(size_t loop);
@@ -97,6 +103,7 @@ class Node {
                    std::shared_ptr<std::vector<store::StoredMessage>> messages, size_t from, int64_t last_seq,
                    std::function<void()> done);
   void leave_room(const SessionPtr& s, std::string room, bool announce);
+  void leave_room_request(const SessionPtr& s, const protocol::Request& req);
   void send_message(const SessionPtr& s, const protocol::Request& req);
   void send_private(const SessionPtr& s, const protocol::Request& req, bool alias);
   void deliver_private(const SessionPtr& s, const protocol::Request& req, const store::User& to,

@@ -30,6 +30,15 @@ bool is_valid_username(std::string_view name) {
   });
 }
 
+std::optional<core::Error> password_problem(std::string_view password) {
+  constexpr size_t min_chars = 8, max_bytes = 1024;
+  if (password.size() > max_bytes) return core::Error{core::ErrorCode::bad_request, "password is too long"};
+  auto chars = core::utf8_code_points(password);
+  if (!chars) return core::Error{core::ErrorCode::bad_request, "password must be valid UTF-8"};
+  if (*chars < min_chars) return core::Error{core::ErrorCode::bad_request, "password must be at least 8 characters"};
+  return std::nullopt;
+}
+
 bool is_valid_event_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && all_of_chars(name, [](char c) { return c > 0x20 && c < 0x7f; });
 }

@@ -14,6 +14,9 @@ namespace parley::chat {
 bool is_valid_room_name(std::string_view name);
 // Usernames: 3-32 of [a-z0-9_.-].
 bool is_valid_username(std::string_view name);
+// Passwords of new users: 8-1024 bytes of valid UTF-8 with at least 8 code points (the --demo users keep theirs).
+// Answers the bad_request to send, or nothing when the password is acceptable.
+std::optional<core::Error> password_problem(std::string_view password);
 // Event names of server-side emit: 1-64 printable ASCII characters.
 bool is_valid_event_name(std::string_view name);
 

@@ -1,5 +1,6 @@
 // docs/protocol.md §2 (HTTP API) and §5 (server-side emit over POST /api/publish).
 import { describe, it, before, after } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { startServer, API_KEY } from './lib/server.mjs';
 import { get, post, http, assertError, newUser, uniqueName, uniqueRoom, decodeJwt, sameId } from './lib/http.mjs';
@@ -24,15 +25,15 @@ describe('HTTP API', { timeout: 90_000 }, () => {
 
     it('answers 409 conflict when the name is taken', async () => {
       const username = uniqueName('dup');
-      assert.equal((await post(srv, '/api/auth/register', { username, password: 'pass1' })).status, 201);
+      assert.equal((await post(srv, '/api/auth/register', { username, password: 'pass-word-1' })).status, 201);
       assertError(await post(srv, '/api/auth/register', { username, password: 'other-pass' }), 409, 'conflict');
     });
 
-    it('accepts names of 3–32 chars of [a-z0-9_.-] and passwords of 4+', async () => {
+    it('accepts names of 3–32 chars of [a-z0-9_.-] and passwords of 8+ characters', async () => {
       const base = uniqueName('x').replace(/_/g, '').slice(0, 20);
       const three = Math.random().toString(36).replace(/[^a-z0-9]/g, '').padEnd(3, '0').slice(-3);
       for (const username of [`${base}.a-b_c`, three, (base + 'z'.repeat(32)).slice(0, 32)]) {
-        const res = await post(srv, '/api/auth/register', { username, password: '1234' });
+        const res = await post(srv, '/api/auth/register', { username, password: '12345678' });
         assert.equal(res.status, 201, `${username}: ${res.text}`);
       }
     });
@@ -40,35 +41,36 @@ describe('HTTP API', { timeout: 90_000 }, () => {
     it('answers 400 bad_request for bad names, short passwords and bad bodies', async () => {
       const ok = uniqueName('ok');
       const bad = [
-        { username: 'ab', password: 'pass1' },                  // too short
-        { username: 'a'.repeat(33), password: 'pass1' },       // too long
-        { username: 'Upper' + ok.slice(0, 10), password: 'pass1' }, // upper case
-        { username: 'with space', password: 'pass1' },
-        { username: 'slash/name', password: 'pass1' },
-        { username: 'émile_' + ok.slice(-5), password: 'pass1' },
-        { username: '', password: 'pass1' },
-        { password: 'pass1' },                                    // missing username
+        { username: 'ab', password: 'pass-word-1' },                  // too short
+        { username: 'a'.repeat(33), password: 'pass-word-1' },       // too long
+        { username: 'Upper' + ok.slice(0, 10), password: 'pass-word-1' }, // upper case
+        { username: 'with space', password: 'pass-word-1' },
+        { username: 'slash/name', password: 'pass-word-1' },
+        { username: 'émile_' + ok.slice(-5), password: 'pass-word-1' },
+        { username: '', password: 'pass-word-1' },
+        { password: 'pass-word-1' },                                    // missing username
         { username: ok, password: 'abc' },                        // password too short
+        { username: ok, password: 'seven77' },                    // 7 characters: one short
         { username: ok, password: '' },
         { username: ok },                                         // missing password
-        { username: 12345, password: 'pass1' },                   // wrong type
+        { username: 12345, password: 'pass-word-1' },                   // wrong type
       ];
       for (const body of bad) {
         assertError(await post(srv, '/api/auth/register', body), 400, 'bad_request');
       }
       assertError(await post(srv, '/api/auth/register', '{"username": "broken'), 400, 'bad_request');
       // None of the refused attempts created the user.
-      assert.equal((await post(srv, '/api/auth/register', { username: ok, password: 'pass1' })).status, 201);
+      assert.equal((await post(srv, '/api/auth/register', { username: ok, password: 'pass-word-1' })).status, 201);
     });
   });
 
   describe('POST /api/auth/login', () => {
     it('answers 200 {token, expiresAt (ms), user:{id, username}} with an HS256 JWT', async () => {
       const username = uniqueName('login');
-      const reg = await post(srv, '/api/auth/register', { username, password: 'pw-1234' });
+      const reg = await post(srv, '/api/auth/register', { username, password: 'pw-123456' });
       assert.equal(reg.status, 201);
       const before = Date.now();
-      const res = await post(srv, '/api/auth/login', { username, password: 'pw-1234' });
+      const res = await post(srv, '/api/auth/login', { username, password: 'pw-123456' });
       assert.equal(res.status, 200, res.text);
       const { token, expiresAt, user } = res.body;
       assert.equal(typeof token, 'string');
@@ -161,6 +163,17 @@ describe('HTTP API', { timeout: 90_000 }, () => {
           assert.match(spec.text, /openapi/);
         }
       }
+    });
+
+    it('GET /docs links the protocol reference, served as the repository\'s docs/protocol.md', async () => {
+      const page = await get(srv, '/docs');
+      const link = /href="([^"]*protocol\.md)"/.exec(page.text);
+      assert.ok(link, '/docs should link the protocol reference');
+      const doc = await get(srv, new URL(link[1], srv.httpUrl + '/docs').pathname);
+      assert.equal(doc.status, 200);
+      assert.match(doc.headers.get('content-type') || '', /text\/markdown/);
+      const inRepo = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+      assert.equal(doc.text, inRepo, 'the binary serves the docs/protocol.md it was built from');
     });
   });
 

@@ -140,7 +140,7 @@ test('register a new account and land in the app', async () => {
   await page.goto(base + '/');
   await page.getByRole('button', { name: 'Create an account' }).click();
   await page.getByLabel('Username').fill('zed_e2e');
-  await page.getByLabel('Password').fill('secret1');
+  await page.getByLabel('Password').fill('secret-one');
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForSelector('.conn[data-state="open"]', { timeout: T });
   await page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor({ timeout: T });

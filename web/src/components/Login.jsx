@@ -19,7 +19,7 @@ export default function Login({ message, onLogin }) {
     const name = username.trim();
     if (mode === 'register') {
       if (!NAME_RE.test(name)) { setError('Usernames are 3–32 characters: lowercase letters, digits, “_”, “.” or “-”.'); return; }
-      if (password.length < 4) { setError('The password must be at least 4 characters.'); return; }
+      if ([...password].length < 8) { setError('The password must be at least 8 characters.'); return; }
     }
     if (!name || !password) { setError('Enter your username and password.'); return; }
     setBusy(true);
