@@ -36,10 +36,13 @@ function cleanEnv(extra) {
 /**
  * One parley process (and, across restart(), its successors on the same store).
  * Use `await startServer({args: ['--rate-limit', '0']})`, then `srv.cleanup()` in an after/t.after hook.
+ * `jwtSecret: null` starts it without --jwt-secret. `args`, `env` and `jwtSecret` may be changed between
+ * stop() and start() (restart() keeps them).
  */
 export class ParleyServer {
-  constructor({ args = [], env = {}, demo = false, dir } = {}) {
+  constructor({ args = [], env = {}, demo = false, dir, jwtSecret = JWT_SECRET } = {}) {
     this.extraArgs = args;
+    this.jwtSecret = jwtSecret; // null: no --jwt-secret (the server keeps its own in the store)
     this.extraEnv = env;
     this.demo = demo;
     this.dir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-'));
@@ -59,7 +62,7 @@ export class ParleyServer {
       'serve',
       '--listen', '127.0.0.1:0',
       '--store', `sqlite:${this.dbPath}`,
-      '--jwt-secret', JWT_SECRET,
+      ...(this.jwtSecret === null ? [] : ['--jwt-secret', this.jwtSecret]),
       '--api-key', API_KEY,
       '--threads', '2',
       ...(this.demo ? ['--demo'] : []),
