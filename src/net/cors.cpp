@@ -63,7 +63,10 @@ bool is_origin(std::string_view origin) {
 
 core::Result<CorsPolicy> CorsPolicy::parse(const std::vector<std::string>& origins) {
   CorsPolicy policy;
-  for (const std::string& origin : origins) {
+  for (const std::string& given : origins) {
+    // "a, b" in PARLEY_CORS_ORIGIN: the spaces around a comma are not part of an origin.
+    const auto first = given.find_first_not_of(" \t"), last = given.find_last_not_of(" \t");
+    const std::string origin = first == std::string::npos ? "" : given.substr(first, last - first + 1);
     if (origin == "*") {
       policy.any_ = true;
       continue;

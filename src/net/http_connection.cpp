@@ -56,6 +56,7 @@ asio::awaitable<void> HttpConnection::run() {
     if (ec == http::error::body_limit) {
       auto res = error_response({ErrorCode::too_large, "the request body is too large"});
       res.keep_alive(false);
+      context_.cors.grant(parser.get()[http::field::origin], res);  // so a page can read why
       co_await http::async_write(stream_, res, use_tuple);
       break;
     }

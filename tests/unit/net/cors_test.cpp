@@ -27,6 +27,12 @@ TEST(CorsPolicy, AcceptsOriginsAndTheWildcard) {
   }
 }
 
+TEST(CorsPolicy, SpacesAroundListEntriesAreIgnored) {
+  CorsPolicy cors = policy({" http://one.example:8000", "https://two.example "});
+  EXPECT_TRUE(cors.allows("http://one.example:8000"));
+  EXPECT_TRUE(cors.allows("https://two.example"));
+}
+
 TEST(CorsPolicy, RefusesWhatIsNotAnOriginNamingTheFlag) {
   for (const char* bad : {"", "example.com", "http://", "http://a/", "http://a/path", "ftp://a", "http://a:",
                           "http://a:99999", "http://a b", "http://user@a", "null", "http://[::1", "**"}) {
