@@ -117,6 +117,45 @@ void PostgresStore::messages_after(std::string room, int64_t after, int limit,
       std::move(done));
 }
 
+// Reads first: a user rejoining a room (every reconnect) writes nothing.
+void PostgresStore::join_room(int64_t user_id, std::string room, Callback<RoomJoin> done) {
+  readers_->submit<std::optional<RoomJoin>>(
+      [user_id, room](ReadOps& ops) { return ops.known_join(user_id, room); },
+      [writer = writer_.get(), user_id, room, done = std::move(done)](core::Result<std::optional<RoomJoin>> known) {
+        if (known.ok() && known->has_value()) return common::deliver<RoomJoin>(done, known->value());
+        if (!known.ok() && known.error().code == core::ErrorCode::unavailable)
+          return common::deliver<RoomJoin>(done, known.error());
+        writer->submit<RoomJoin>([user_id, room](WriteOps& ops) { return ops.join_room(user_id, room); }, done,
+                                 room_key(room));
+      });
+}
+
+void PostgresStore::leave_room(int64_t user_id, std::string room, Callback<core::Unit> done) {
+  writer_->submit<core::Unit>(
+      [user_id, room = std::move(room)](WriteOps& ops) { return ops.leave_room(user_id, room); }, std::move(done));
+}
+
+void PostgresStore::user_rooms(int64_t user_id, Callback<std::vector<ReadState>> done) {
+  readers_->submit<std::vector<ReadState>>([user_id](ReadOps& ops) { return ops.user_rooms(user_id); },
+                                           std::move(done));
+}
+
+void PostgresStore::conversations(int64_t user_id, Callback<std::vector<Conversation>> done) {
+  readers_->submit<std::vector<Conversation>>([user_id](ReadOps& ops) { return ops.conversations(user_id); },
+                                              std::move(done));
+}
+
+void PostgresStore::mark_read(int64_t user_id, std::string room, int64_t seq, Callback<int64_t> done) {
+  writer_->submit<int64_t>(
+      [user_id, room = std::move(room), seq](WriteOps& ops) { return ops.mark_read(user_id, room, seq); },
+      std::move(done));
+}
+
+void PostgresStore::prune_idempotency_keys(int64_t cutoff_ms, Callback<int64_t> done) {
+  writer_->submit<int64_t>([cutoff_ms](WriteOps& ops) { return ops.prune_idempotency_keys(cutoff_ms); },
+                           std::move(done));
+}
+
 void PostgresStore::keep_setting(std::string name, std::string value_if_absent, Callback<std::string> done) {
   writer_->submit<std::string>(
       [name = std::move(name), value = std::move(value_if_absent)](WriteOps& ops) {

@@ -104,9 +104,12 @@ void SqliteStore::list_rooms(Callback<std::vector<std::string>> done) {
 }
 
 void SqliteStore::append_message(NewMessage message, Callback<StoredMessage> done) {
+  const std::string key = message.client_msg_id;
+  const bool conversation = is_conversation(message.room);
   writer_->submit<StoredMessage>(
       [message = std::move(message)](WriteOps& ops) mutable { return ops.append_message(std::move(message)); },
-      std::move(done), common::Savepoint::not_needed);
+      std::move(done),
+      key.empty() && !conversation ? common::Savepoint::not_needed : common::Savepoint::needed);
 }
 
 void SqliteStore::messages_before(std::string room, std::optional<int64_t> before, int limit,
@@ -121,6 +124,43 @@ void SqliteStore::messages_after(std::string room, int64_t after, int limit,
   readers_->submit<std::vector<StoredMessage>>(
       [room = std::move(room), after, limit](ReadOps& ops) { return ops.messages_after(room, after, limit); },
       std::move(done));
+}
+
+// Reads first: a user rejoining a room (every reconnect) writes nothing.
+void SqliteStore::join_room(int64_t user_id, std::string room, Callback<RoomJoin> done) {
+  readers_->submit<std::optional<RoomJoin>>(
+      [user_id, room](ReadOps& ops) { return ops.known_join(user_id, room); },
+      [writer = writer_.get(), user_id, room, done = std::move(done)](core::Result<std::optional<RoomJoin>> known) {
+        if (known.ok() && known->has_value()) return common::deliver<RoomJoin>(done, known->value());
+        writer->submit<RoomJoin>([user_id, room](WriteOps& ops) { return ops.join_room(user_id, room); }, done);
+      });
+}
+
+void SqliteStore::leave_room(int64_t user_id, std::string room, Callback<core::Unit> done) {
+  writer_->submit<core::Unit>(
+      [user_id, room = std::move(room)](WriteOps& ops) { return ops.leave_room(user_id, room); }, std::move(done),
+      common::Savepoint::not_needed);
+}
+
+void SqliteStore::user_rooms(int64_t user_id, Callback<std::vector<ReadState>> done) {
+  readers_->submit<std::vector<ReadState>>([user_id](ReadOps& ops) { return ops.user_rooms(user_id); },
+                                           std::move(done));
+}
+
+void SqliteStore::conversations(int64_t user_id, Callback<std::vector<Conversation>> done) {
+  readers_->submit<std::vector<Conversation>>([user_id](ReadOps& ops) { return ops.conversations(user_id); },
+                                              std::move(done));
+}
+
+void SqliteStore::mark_read(int64_t user_id, std::string room, int64_t seq, Callback<int64_t> done) {
+  writer_->submit<int64_t>(
+      [user_id, room = std::move(room), seq](WriteOps& ops) { return ops.mark_read(user_id, room, seq); },
+      std::move(done));
+}
+
+void SqliteStore::prune_idempotency_keys(int64_t cutoff_ms, Callback<int64_t> done) {
+  writer_->submit<int64_t>([cutoff_ms](WriteOps& ops) { return ops.prune_idempotency_keys(cutoff_ms); },
+                           std::move(done), common::Savepoint::not_needed);
 }
 
 void SqliteStore::keep_setting(std::string name, std::string value_if_absent, Callback<std::string> done) {

@@ -53,6 +53,12 @@ class SqliteStore final : public Store {
   // `limit` is clamped to [1, 1000].
   void messages_after(std::string room, int64_t after, int limit,
                       Callback<std::vector<StoredMessage>> done) override;
+  void join_room(int64_t user_id, std::string room, Callback<RoomJoin> done) override;
+  void leave_room(int64_t user_id, std::string room, Callback<core::Unit> done) override;
+  void user_rooms(int64_t user_id, Callback<std::vector<ReadState>> done) override;
+  void conversations(int64_t user_id, Callback<std::vector<Conversation>> done) override;
+  void mark_read(int64_t user_id, std::string room, int64_t seq, Callback<int64_t> done) override;
+  void prune_idempotency_keys(int64_t cutoff_ms, Callback<int64_t> done) override;
   void keep_setting(std::string name, std::string value_if_absent, Callback<std::string> done) override;
   void ping(Callback<core::Unit> done) override;
   // Blocks until every read and write queued before has completed and its callback has run.

@@ -1,6 +1,7 @@
 #include "store/postgres/connection.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <regex>
 #include <utility>
 
@@ -73,6 +74,13 @@ std::string Rows::text(int row, int column) const {
   if (PQgetisnull(result_.get(), row, column)) return {};
   return std::string(PQgetvalue(result_.get(), row, column),
                      static_cast<size_t>(PQgetlength(result_.get(), row, column)));
+}
+
+int64_t Rows::affected() const {
+  const char* tuples = PQcmdTuples(result_.get());
+  int64_t out = 0;
+  std::from_chars(tuples, tuples + std::strlen(tuples), out);
+  return out;
 }
 
 int64_t Rows::int64(int row, int column) const {

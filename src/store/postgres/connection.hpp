@@ -34,6 +34,8 @@ class Rows {
   std::string text(int row, int column) const;
   // Column `column` of row `row` as a 64-bit integer (0 for NULL or garbage).
   int64_t int64(int row, int column) const;
+  // Rows an INSERT, UPDATE or DELETE changed.
+  int64_t affected() const;
   // The command tag, e.g. "COMMIT" or "ROLLBACK".
   std::string_view command_status() const { return PQcmdStatus(result_.get()); }
 

@@ -19,34 +19,56 @@ constexpr Prepared kStatements[] = {
     {"find_user", "SELECT id, username, password_hash FROM users WHERE username = $1"},
     {"find_user_by_id", "SELECT id, username FROM users WHERE id = $1"},
     {"room_last_seq", "SELECT last_seq FROM rooms WHERE name = $1"},
-    {"list_rooms", "SELECT name FROM rooms ORDER BY name"},
+    // Conversations are rooms too (store.hpp), but not listed ones.
+    {"list_rooms", "SELECT name FROM rooms WHERE name NOT LIKE 'dm:%' ORDER BY name"},
     {"newest", "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = $1 ORDER BY seq DESC LIMIT $2"},
     {"before",
      "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"},
     {"after",
      "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3"},
     {"ping", "SELECT 1"},
+    {"known_join",
+     "SELECT rm.last_seq, coalesce((SELECT seq FROM read_markers WHERE user_id = $1 AND room = $2), 0) "
+     "FROM memberships m JOIN rooms rm ON rm.name = m.room WHERE m.user_id = $1 AND m.room = $2"},
+    {"user_rooms",
+     "SELECT m.room, rm.last_seq, coalesce(r.seq, 0), "
+     "(SELECT count(*) FROM messages x WHERE x.room = m.room AND x.seq > coalesce(r.seq, 0) AND x.from_id <> $1) "
+     "FROM memberships m JOIN rooms rm ON rm.name = m.room "
+     "LEFT JOIN read_markers r ON r.user_id = m.user_id AND r.room = m.room WHERE m.user_id = $1 ORDER BY m.room"},
+    // The last message's columns come last, in PARLEY_MESSAGE_COLUMNS order.
+    {"conversations",
+     "SELECT c.other_id, u.username, c.room, rm.last_seq, coalesce(r.seq, 0), "
+     "(SELECT count(*) FROM messages x WHERE x.room = c.room AND x.seq > coalesce(r.seq, 0) AND x.from_id <> $1), "
+     "l.room, l.seq, l.id, l.from_id, l.from_name, l.text, l.ts, l.client_msg_id "
+     "FROM conversations c JOIN users u ON u.id = c.other_id JOIN rooms rm ON rm.name = c.room "
+     "LEFT JOIN read_markers r ON r.user_id = c.user_id AND r.room = c.room "
+     "LEFT JOIN messages l ON l.room = c.room AND l.seq = rm.last_seq "
+     "WHERE c.user_id = $1 ORDER BY l.ts DESC NULLS LAST"},
 };
 
 #undef PARLEY_MESSAGE_COLUMNS
 
 int64_t clamp_limit(int limit) { return std::clamp(limit, kMinHistoryLimit, kMaxHistoryLimit); }
 
-// The messages of a message query's rows (columns in PARLEY_MESSAGE_COLUMNS order).
+// The message in row `r`, its columns in PARLEY_MESSAGE_COLUMNS order from column `at`.
+StoredMessage to_message(const Rows& rows, int r, int at = 0) {
+  StoredMessage m;
+  m.room = rows.text(r, at);
+  m.seq = rows.int64(r, at + 1);
+  m.id = rows.text(r, at + 2);
+  m.from_id = rows.int64(r, at + 3);
+  m.from_name = rows.text(r, at + 4);
+  m.text = rows.text(r, at + 5);
+  m.ts = rows.int64(r, at + 6);
+  m.client_msg_id = rows.text(r, at + 7);
+  return m;
+}
+
+// The messages of a message query's rows.
 std::vector<StoredMessage> to_messages(const Rows& rows) {
   std::vector<StoredMessage> messages;
   messages.reserve(static_cast<size_t>(rows.size()));
-  for (int r = 0; r < rows.size(); ++r) {
-    StoredMessage& m = messages.emplace_back();
-    m.room = rows.text(r, 0);
-    m.seq = rows.int64(r, 1);
-    m.id = rows.text(r, 2);
-    m.from_id = rows.int64(r, 3);
-    m.from_name = rows.text(r, 4);
-    m.text = rows.text(r, 5);
-    m.ts = rows.int64(r, 6);
-    m.client_msg_id = rows.text(r, 7);
-  }
+  for (int r = 0; r < rows.size(); ++r) messages.push_back(to_message(rows, r));
   return messages;
 }
 
@@ -112,6 +134,38 @@ core::Result<core::Unit> ReadOps::ping() {
   core::Result<Rows> rows = connection_->run("ping", Params(), "ping");
   if (!rows) return rows.error();
   return core::Unit{};
+}
+
+core::Result<std::optional<RoomJoin>> ReadOps::known_join(int64_t user_id, const std::string& room) {
+  core::Result<Rows> rows = connection_->run("known_join", Params().add(user_id).add(room), "join_room");
+  if (!rows) return rows.error();
+  if (rows->size() == 0) return std::optional<RoomJoin>{};
+  return std::optional<RoomJoin>{RoomJoin{rows->int64(0, 0), rows->int64(0, 1)}};
+}
+
+core::Result<std::vector<ReadState>> ReadOps::user_rooms(int64_t user_id) {
+  core::Result<Rows> rows = connection_->run("user_rooms", Params().add(user_id), "user_rooms");
+  if (!rows) return rows.error();
+  std::vector<ReadState> rooms;
+  for (int r = 0; r < rows->size(); ++r) {
+    rooms.push_back(ReadState{.room = rows->text(r, 0), .last_seq = rows->int64(r, 1), .read_seq = rows->int64(r, 2),
+                              .unread = rows->int64(r, 3)});
+  }
+  return rooms;
+}
+
+core::Result<std::vector<Conversation>> ReadOps::conversations(int64_t user_id) {
+  core::Result<Rows> rows = connection_->run("conversations", Params().add(user_id), "conversations");
+  if (!rows) return rows.error();
+  std::vector<Conversation> list;
+  for (int r = 0; r < rows->size(); ++r) {
+    Conversation& c = list.emplace_back();
+    c.with = User{rows->int64(r, 0), rows->text(r, 1)};
+    c.state = ReadState{.room = rows->text(r, 2), .last_seq = rows->int64(r, 3), .read_seq = rows->int64(r, 4),
+                        .unread = rows->int64(r, 5)};
+    c.last = to_message(*rows, r, 6);
+  }
+  return list;
 }
 
 }  // namespace parley::store::postgres

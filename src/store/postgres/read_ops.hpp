@@ -34,6 +34,12 @@ class ReadOps {
                                                            int limit);
   // Up to `limit` messages with seq > after, ascending by seq.
   core::Result<std::vector<StoredMessage>> messages_after(const std::string& room, int64_t after, int limit);
+  // The join of a room the user has joined before: last seq and read seq; nullopt when the room or the
+  // membership is missing (the writer then makes them).
+  core::Result<std::optional<RoomJoin>> known_join(int64_t user_id, const std::string& room);
+  // Store::user_rooms and Store::conversations, one query each.
+  core::Result<std::vector<ReadState>> user_rooms(int64_t user_id);
+  core::Result<std::vector<Conversation>> conversations(int64_t user_id);
   // Runs a trivial query.
   core::Result<core::Unit> ping();
 

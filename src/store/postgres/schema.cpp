@@ -46,6 +46,38 @@ constexpr Migration kMigrations[] = {
     )sql"},
     // Settings every node sharing the database agrees on, such as the token signing secret.
     {2, R"sql(CREATE TABLE settings (name TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);)sql"},
+    // What follows a user across devices (docs/protocol.md §8): the rooms they joined, how far they read each
+    // room and conversation, their conversations (a row per participant, written with its first message), and
+    // the clientMsgIds of the last 24 hours with the message each one stored.
+    {3, R"sql(
+      CREATE TABLE memberships (
+        user_id BIGINT NOT NULL,
+        room TEXT COLLATE "C" NOT NULL,
+        joined_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, room)
+      );
+      CREATE TABLE read_markers (
+        user_id BIGINT NOT NULL,
+        room TEXT COLLATE "C" NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (user_id, room)
+      );
+      CREATE TABLE conversations (
+        user_id BIGINT NOT NULL,
+        other_id BIGINT NOT NULL,
+        room TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (user_id, other_id)
+      );
+      CREATE TABLE idempotency_keys (
+        user_id BIGINT NOT NULL,
+        client_msg_id TEXT COLLATE "C" NOT NULL,
+        room TEXT COLLATE "C" NOT NULL,
+        seq BIGINT NOT NULL,
+        ts BIGINT NOT NULL,
+        PRIMARY KEY (user_id, client_msg_id)
+      );
+      CREATE INDEX idempotency_keys_by_ts ON idempotency_keys (ts);
+    )sql"},
 };
 
 core::Result<int> current_version(Connection& connection) {

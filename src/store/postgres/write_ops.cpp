@@ -23,6 +23,28 @@ constexpr Prepared kStatements[] = {
     // A statement of its own (so, in READ COMMITTED, a snapshot taken after the insert): it sees the value
     // of another node whose insert won the conflict.
     {"select_setting", "SELECT value FROM settings WHERE name = $1"},
+    // Takes the key when it is free or stale (a row only then). Another node's transaction holding the same
+    // key makes this wait for its outcome, so two concurrent resends store one message.
+    {"claim_key",
+     "INSERT INTO idempotency_keys (user_id, client_msg_id, room, seq, ts) VALUES ($1, $2, '', 0, $3) "
+     "ON CONFLICT (user_id, client_msg_id) DO UPDATE SET room = '', seq = 0, ts = excluded.ts "
+     "WHERE idempotency_keys.ts < $4 RETURNING 1"},
+    {"keyed_message",
+     "SELECT m.room, m.seq, m.id, m.from_id, m.from_name, m.text, m.ts, m.client_msg_id "
+     "FROM idempotency_keys k JOIN messages m ON m.room = k.room AND m.seq = k.seq "
+     "WHERE k.user_id = $1 AND k.client_msg_id = $2"},
+    {"record_key", "UPDATE idempotency_keys SET room = $3, seq = $4 WHERE user_id = $1 AND client_msg_id = $2"},
+    {"insert_conversation",
+     "INSERT INTO conversations (user_id, other_id, room) VALUES ($1, $2, $3), ($2, $1, $3) ON CONFLICT DO NOTHING"},
+    {"insert_membership",
+     "INSERT INTO memberships (user_id, room, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"},
+    {"delete_membership", "DELETE FROM memberships WHERE user_id = $1 AND room = $2"},
+    {"select_read_seq", "SELECT seq FROM read_markers WHERE user_id = $1 AND room = $2"},
+    {"mark_read",
+     "INSERT INTO read_markers (user_id, room, seq) "
+     "VALUES ($1, $2, LEAST($3::bigint, coalesce((SELECT last_seq FROM rooms WHERE name = $2), 0))) "
+     "ON CONFLICT (user_id, room) DO UPDATE SET seq = GREATEST(read_markers.seq, excluded.seq) RETURNING seq"},
+    {"prune_keys", "DELETE FROM idempotency_keys WHERE ts < $1"},
     // The seq and the message in one round trip. The upsert locks the room's row until COMMIT, so appends of
     // every node to one room are serialised and their seqs are consecutive.
     {"append",
@@ -86,6 +108,23 @@ core::Result<std::string> WriteOps::keep_setting(const std::string& name, const 
 }
 
 core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
+  const bool keyed = !message.client_msg_id.empty();
+  if (keyed) {
+    core::Result<Rows> claimed = connection_->run(
+        "claim_key",
+        Params().add(message.from_id).add(message.client_msg_id).add(message.ts).add(message.ts - kIdempotencyWindowMs),
+        "append_message");
+    if (!claimed) return claimed.error();
+    if (claimed->size() == 0) {
+      core::Result<Rows> first =
+          connection_->run("keyed_message", Params().add(message.from_id).add(message.client_msg_id), "append_message");
+      if (!first) return first.error();
+      if (first->size() == 0) return missing_row("the message of an idempotency key");
+      return StoredMessage{.id = first->text(0, 2), .room = first->text(0, 0), .seq = first->int64(0, 1),
+                           .from_id = first->int64(0, 3), .from_name = first->text(0, 4), .text = first->text(0, 5),
+                           .ts = first->int64(0, 6), .client_msg_id = first->text(0, 7), .replayed = true};
+    }
+  }
   Params params;
   params.add(message.room)
       .add(core::now_ms())
@@ -104,9 +143,54 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
   }
   if (rows->size() == 0) return missing_row("append_message");
   const int64_t seq = rows->int64(0, 0);
+  if (seq == 1) {
+    if (auto users = conversation_users(message.room)) {
+      core::Result<Rows> recorded = connection_->run(
+          "insert_conversation", Params().add(users->first).add(users->second).add(message.room), "append_message");
+      if (!recorded) return recorded.error();
+    }
+  }
+  if (keyed) {
+    core::Result<Rows> recorded = connection_->run(
+        "record_key", Params().add(message.from_id).add(message.client_msg_id).add(message.room).add(seq),
+        "append_message");
+    if (!recorded) return recorded.error();
+  }
   return StoredMessage{std::move(message.id),   std::move(message.room),      seq,
                        message.from_id,         std::move(message.from_name), std::move(message.text),
                        message.ts,              std::move(message.client_msg_id)};
+}
+
+core::Result<RoomJoin> WriteOps::join_room(int64_t user_id, const std::string& room) {
+  core::Result<int64_t> last = ensure_room(room);
+  if (!last) return last.error();
+  if (auto joined = connection_->run("insert_membership", Params().add(user_id).add(room).add(core::now_ms()),
+                                     "join_room");
+      !joined) {
+    return joined.error();
+  }
+  core::Result<Rows> read = connection_->run("select_read_seq", Params().add(user_id).add(room), "join_room");
+  if (!read) return read.error();
+  return RoomJoin{*last, read->size() > 0 ? read->int64(0, 0) : 0};
+}
+
+core::Result<core::Unit> WriteOps::leave_room(int64_t user_id, const std::string& room) {
+  core::Result<Rows> left = connection_->run("delete_membership", Params().add(user_id).add(room), "leave_room");
+  if (!left) return left.error();
+  return core::Unit{};
+}
+
+core::Result<int64_t> WriteOps::mark_read(int64_t user_id, const std::string& room, int64_t seq) {
+  core::Result<Rows> marked = connection_->run("mark_read", Params().add(user_id).add(room).add(seq), "mark_read");
+  if (!marked) return marked.error();
+  if (marked->size() == 0) return missing_row("mark_read");
+  return marked->int64(0, 0);
+}
+
+core::Result<int64_t> WriteOps::prune_idempotency_keys(int64_t cutoff_ms) {
+  core::Result<Rows> pruned = connection_->run("prune_keys", Params().add(cutoff_ms), "prune_idempotency_keys");
+  if (!pruned) return pruned.error();
+  return pruned->affected();
 }
 
 }  // namespace parley::store::postgres

@@ -24,7 +24,15 @@ class WriteOps {
   // In one statement: creates the room with seq 1 or increments its seq (locking its row until COMMIT, which
   // serialises appenders of every node), and inserts the message with that seq; conflict if the message id
   // exists (the caller's savepoint then undoes the seq increment).
+  // With a clientMsgId it first takes the idempotency key (store.hpp); a conversation's first message also
+  // records the conversation for both users.
   core::Result<StoredMessage> append_message(NewMessage message);
+  // Store::join_room's write: the room (if new) and the membership; answers last seq and read seq.
+  core::Result<RoomJoin> join_room(int64_t user_id, const std::string& room);
+  core::Result<core::Unit> leave_room(int64_t user_id, const std::string& room);
+  // Moves the read marker up to min(seq, last seq) in one statement; answers the stored marker.
+  core::Result<int64_t> mark_read(int64_t user_id, const std::string& room, int64_t seq);
+  core::Result<int64_t> prune_idempotency_keys(int64_t cutoff_ms);
   // Stores `value_if_absent` under `name` unless a value is there; answers the value now kept.
   core::Result<std::string> keep_setting(const std::string& name, const std::string& value_if_absent);
 

@@ -129,6 +129,8 @@ core::Result<core::Unit> Query::run() {
   }
 }
 
+int64_t Query::changes() const { return sqlite3_changes64(sqlite3_db_handle(stmt_)); }
+
 int64_t Query::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 std::string Query::text(int column) const {

@@ -82,6 +82,8 @@ class Query {
   core::Result<bool> step();
   // Steps until the statement has finished, ignoring any rows.
   core::Result<core::Unit> run();
+  // Rows the last finished INSERT, UPDATE or DELETE of this connection changed.
+  int64_t changes() const;
 
   // Column values of the current row (0-based). A NULL text reads as "".
   int64_t int64(int column) const;

@@ -14,7 +14,8 @@ constexpr const char* kFindUserById = "SELECT id, username FROM users WHERE id =
 // No row when the room does not exist; 0 for a room without messages.
 constexpr const char* kRoomLastSeq =
     "SELECT (SELECT coalesce(max(seq), 0) FROM messages WHERE room = ?1) FROM rooms WHERE name = ?1";
-constexpr const char* kListRooms = "SELECT name FROM rooms ORDER BY name";
+// Conversations are rooms too (store.hpp), but not listed ones.
+constexpr const char* kListRooms = "SELECT name FROM rooms WHERE name NOT LIKE 'dm:%' ORDER BY name";
 // History walks the (room, seq) primary key backwards from the newest or from `before`, then is reversed.
 constexpr const char* kNewest =
     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 ORDER BY seq DESC LIMIT ?2";
@@ -23,6 +24,21 @@ constexpr const char* kBefore =
 constexpr const char* kAfter =
     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3";
 constexpr const char* kPing = "SELECT 1";
+// A row only when the room exists and the user is a member.
+constexpr const char* kKnownJoin =
+    "SELECT (SELECT coalesce(max(seq), 0) FROM messages WHERE room = ?2), "
+    "coalesce((SELECT seq FROM read_markers WHERE user_id = ?1 AND room = ?2), 0) "
+    "FROM memberships WHERE user_id = ?1 AND room = ?2";
+constexpr const char* kUserRooms =
+    "SELECT m.room, (SELECT coalesce(max(seq), 0) FROM messages WHERE room = m.room), coalesce(r.seq, 0) "
+    "FROM memberships m LEFT JOIN read_markers r ON r.user_id = m.user_id AND r.room = m.room "
+    "WHERE m.user_id = ?1 ORDER BY m.room";
+constexpr const char* kConversations =
+    "SELECT c.other_id, u.username, c.room, (SELECT coalesce(max(seq), 0) FROM messages WHERE room = c.room), "
+    "coalesce(r.seq, 0) FROM conversations c JOIN users u ON u.id = c.other_id "
+    "LEFT JOIN read_markers r ON r.user_id = c.user_id AND r.room = c.room WHERE c.user_id = ?1";
+constexpr const char* kUnread = "SELECT count(*) FROM messages WHERE room = ?1 AND seq > ?2 AND from_id <> ?3";
+constexpr const char* kMessageAt = "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 AND seq = ?2";
 
 #undef PARLEY_MESSAGE_COLUMNS
 
@@ -54,7 +70,8 @@ core::Result<ReadOps> ReadOps::prepare(Connection& connection) {
   const std::pair<Statement*, const char*> statements[] = {
       {&ops.find_user_, kFindUser}, {&ops.find_user_by_id_, kFindUserById}, {&ops.room_last_seq_, kRoomLastSeq},
       {&ops.list_rooms_, kListRooms}, {&ops.newest_, kNewest}, {&ops.before_, kBefore},
-      {&ops.after_, kAfter}, {&ops.ping_, kPing},
+      {&ops.after_, kAfter}, {&ops.ping_, kPing}, {&ops.known_join_, kKnownJoin}, {&ops.user_rooms_, kUserRooms},
+      {&ops.conversations_, kConversations}, {&ops.unread_, kUnread}, {&ops.message_at_, kMessageAt},
   };
   for (const auto& [statement, sql] : statements) {
     core::Result<Statement> prepared = connection.prepare(sql);
@@ -128,6 +145,73 @@ core::Result<core::Unit> ReadOps::ping() {
   core::Result<bool> row = query.step();
   if (!row) return row.error();
   return core::Unit{};
+}
+
+core::Result<std::optional<RoomJoin>> ReadOps::known_join(int64_t user_id, const std::string& room) {
+  Query query(known_join_);
+  query.bind(1, user_id).bind(2, room);
+  core::Result<bool> row = query.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<RoomJoin>{};
+  return std::optional<RoomJoin>{RoomJoin{query.int64(0), query.int64(1)}};
+}
+
+core::Result<int64_t> ReadOps::unread(int64_t user_id, const std::string& room, int64_t read_seq) {
+  Query query(unread_);
+  query.bind(1, room).bind(2, read_seq).bind(3, user_id);
+  core::Result<bool> row = query.step();
+  if (!row) return row.error();
+  return *row ? query.int64(0) : 0;
+}
+
+core::Result<std::vector<ReadState>> ReadOps::user_rooms(int64_t user_id) {
+  std::vector<ReadState> rooms;
+  {
+    Query query(user_rooms_);
+    query.bind(1, user_id);
+    while (true) {
+      core::Result<bool> row = query.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      rooms.push_back(ReadState{.room = query.text(0), .last_seq = query.int64(1), .read_seq = query.int64(2)});
+    }
+  }
+  for (ReadState& room : rooms) {
+    core::Result<int64_t> count = unread(user_id, room.room, room.read_seq);
+    if (!count) return count.error();
+    room.unread = *count;
+  }
+  return rooms;
+}
+
+core::Result<std::vector<Conversation>> ReadOps::conversations(int64_t user_id) {
+  std::vector<Conversation> list;
+  {
+    Query query(conversations_);
+    query.bind(1, user_id);
+    while (true) {
+      core::Result<bool> row = query.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      Conversation& c = list.emplace_back();
+      c.with = User{query.int64(0), query.text(1)};
+      c.state = ReadState{.room = query.text(2), .last_seq = query.int64(3), .read_seq = query.int64(4)};
+    }
+  }
+  for (Conversation& c : list) {
+    core::Result<int64_t> count = unread(user_id, c.state.room, c.state.read_seq);
+    if (!count) return count.error();
+    c.state.unread = *count;
+    Query query(message_at_);
+    query.bind(1, c.state.room).bind(2, c.state.last_seq);
+    core::Result<std::vector<StoredMessage>> last = read_messages(query);
+    if (!last) return last.error();
+    if (!last->empty()) c.last = std::move(last->front());
+  }
+  std::stable_sort(list.begin(), list.end(), [](const Conversation& a, const Conversation& b) {
+    return a.last.ts > b.last.ts;
+  });
+  return list;
 }
 
 }  // namespace parley::store::sqlite

@@ -34,6 +34,12 @@ class ReadOps {
                                                            int limit);
   // Up to `limit` messages with seq > after, ascending by seq.
   core::Result<std::vector<StoredMessage>> messages_after(const std::string& room, int64_t after, int limit);
+  // The join of a room the user has joined before: last seq and read seq; nullopt when the room or the
+  // membership is missing (the writer then makes them).
+  core::Result<std::optional<RoomJoin>> known_join(int64_t user_id, const std::string& room);
+  // Store::user_rooms and Store::conversations.
+  core::Result<std::vector<ReadState>> user_rooms(int64_t user_id);
+  core::Result<std::vector<Conversation>> conversations(int64_t user_id);
   // Runs a trivial query.
   core::Result<core::Unit> ping();
 
@@ -48,6 +54,14 @@ class ReadOps {
   Statement before_;
   Statement after_;
   Statement ping_;
+  Statement known_join_;
+  Statement user_rooms_;
+  Statement conversations_;
+  Statement unread_;
+  Statement message_at_;
+
+  // Messages of other users than `user_id` in `room` past `read_seq`.
+  core::Result<int64_t> unread(int64_t user_id, const std::string& room, int64_t read_seq);
 };
 
 }  // namespace parley::store::sqlite

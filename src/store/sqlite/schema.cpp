@@ -46,6 +46,38 @@ constexpr Migration kMigrations[] = {
     {2, "ALTER TABLE rooms DROP COLUMN last_seq;"},
     // Settings every process on the file shares, such as the token signing secret.
     {3, "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"},
+    // What follows a user across devices (docs/protocol.md §8): the rooms they joined, how far they read each
+    // room and conversation, their conversations (a row per participant, written with its first message), and
+    // the clientMsgIds of the last 24 hours with the message each one stored.
+    {4, R"sql(
+      CREATE TABLE memberships (
+        user_id INTEGER NOT NULL,
+        room TEXT NOT NULL,
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, room)
+      ) WITHOUT ROWID;
+      CREATE TABLE read_markers (
+        user_id INTEGER NOT NULL,
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, room)
+      ) WITHOUT ROWID;
+      CREATE TABLE conversations (
+        user_id INTEGER NOT NULL,
+        other_id INTEGER NOT NULL,
+        room TEXT NOT NULL,
+        PRIMARY KEY (user_id, other_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE idempotency_keys (
+        user_id INTEGER NOT NULL,
+        client_msg_id TEXT NOT NULL,
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        PRIMARY KEY (user_id, client_msg_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_by_ts ON idempotency_keys (ts);
+    )sql"},
 };
 
 core::Result<int> current_version(Connection& connection) {

@@ -32,9 +32,17 @@ class WriteOps {
   // Inserts the room unless it exists; answers its last seq.
   core::Result<int64_t> ensure_room(const std::string& room);
   // Takes the room's next seq (creating the room if missing) and inserts the message with it; conflict if
-  // the message id exists. Self-contained (needs no savepoint): on failure no message is stored and no seq is
-  // used up; a room it created stays, as ensure_room would have made it.
+  // the message id exists. Without a clientMsgId, to a room, it is one statement and needs no savepoint: on
+  // failure no message is stored and no seq is used up; a room it created stays, as ensure_room would have
+  // made it. With a clientMsgId (the idempotency key, see store.hpp) or to a conversation (whose first message
+  // records it for both users) it writes several rows and must run in a savepoint.
   core::Result<StoredMessage> append_message(NewMessage message);
+  // Store::join_room's write: the room (if new) and the membership; answers last seq and read seq.
+  core::Result<RoomJoin> join_room(int64_t user_id, const std::string& room);
+  core::Result<core::Unit> leave_room(int64_t user_id, const std::string& room);
+  // Moves the read marker up to min(seq, last seq); answers the stored marker.
+  core::Result<int64_t> mark_read(int64_t user_id, const std::string& room, int64_t seq);
+  core::Result<int64_t> prune_idempotency_keys(int64_t cutoff_ms);
   // Stores `value_if_absent` under `name` unless a value is there; answers the value now kept.
   core::Result<std::string> keep_setting(const std::string& name, const std::string& value_if_absent);
 
@@ -43,6 +51,11 @@ class WriteOps {
   using LastSeqs = std::unordered_map<std::string, int64_t>;
   // The room's cached last seq, read on first use (the room is created if missing).
   core::Result<int64_t*> last_seq(const std::string& room);
+  // Takes (user, clientMsgId) for a new message: true when it was free (or older than the window).
+  core::Result<bool> claim_key(int64_t user_id, const std::string& client_msg_id, int64_t ts);
+  // The message a taken key recorded.
+  core::Result<StoredMessage> keyed_message(int64_t user_id, const std::string& client_msg_id);
+  core::Result<int64_t> read_seq(int64_t user_id, const std::string& room);
 
   Statement insert_user_;
   Statement insert_room_;
@@ -51,6 +64,15 @@ class WriteOps {
   Statement data_version_;
   Statement insert_setting_;
   Statement select_setting_;
+  Statement claim_key_;
+  Statement keyed_message_;
+  Statement record_key_;
+  Statement insert_conversation_;
+  Statement insert_membership_;
+  Statement delete_membership_;
+  Statement select_read_seq_;
+  Statement mark_read_;
+  Statement prune_keys_;
 
   LastSeqs last_seqs_;
   int64_t data_version_seen_ = -1;

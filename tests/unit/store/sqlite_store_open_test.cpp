@@ -114,6 +114,59 @@ TEST(SqliteStoreOpen, AVersionOneFileIsMigratedAndItsRoomsContinueTheirSeqs) {
   EXPECT_EQ(sync.list_rooms().value(), (std::vector<std::string>{"a", "quiet"}));
 }
 
+// A file as the release of 2026-11-26 left it (schema 2: version 1, then rooms.last_seq dropped), with a user,
+// two rooms and three messages.
+constexpr const char* kVersionTwoFile = R"sql(
+  CREATE TABLE schema_version (version INTEGER PRIMARY KEY);
+  INSERT INTO schema_version (version) VALUES (1), (2);
+  CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT UNIQUE NOT NULL, password_hash TEXT NOT NULL,
+                      created_at INTEGER);
+  CREATE TABLE rooms (name TEXT PRIMARY KEY, created_at INTEGER);
+  CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT UNIQUE NOT NULL,
+                         from_id INTEGER NOT NULL, from_name TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL,
+                         client_msg_id TEXT NOT NULL DEFAULT '', PRIMARY KEY (room, seq));
+  INSERT INTO users (id, username, password_hash, created_at) VALUES (1, 'alice', 'hash', 1), (2, 'bob', 'hash', 1);
+  INSERT INTO rooms (name, created_at) VALUES ('a', 1), ('quiet', 1);
+  INSERT INTO messages (room, seq, id, from_id, from_name, text, ts, client_msg_id) VALUES
+    ('a', 1, 'old-1', 1, 'alice', 'one', 1, 'c-1'), ('a', 2, 'old-2', 2, 'bob', 'two', 2, ''),
+    ('a', 3, 'old-3', 1, 'alice', 'three', 3, '');
+)sql";
+
+TEST(SqliteStoreOpen, AFileOfTheLastReleaseKeepsItsRoomsAndSeqsAndGainsTheNewTables) {
+  TempDir dir;
+  const std::string path = dir.file("parley.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const int rc = sqlite3_exec(db, kVersionTwoFile, nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK);
+  }
+  auto opened = SqliteStore::open(path);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(query_int(path, "SELECT max(version) FROM schema_version"), sqlite::latest_schema_version());
+  for (const char* table : {"settings", "memberships", "read_markers", "conversations", "idempotency_keys"}) {
+    const std::string count = std::string("SELECT count(*) FROM sqlite_schema WHERE name = '") + table + "'";
+    EXPECT_EQ(query_int(path, count.c_str()), 1) << table;
+  }
+  SyncStore sync(**opened);
+  EXPECT_EQ(sync.find_user("alice")->user.id, 1);
+  EXPECT_EQ(sync.list_rooms().value(), (std::vector<std::string>{"a", "quiet"}));
+  EXPECT_EQ(sync.append(make_message("a", "a4"))->seq, 4);
+  EXPECT_EQ(sync.append(make_message("quiet", "q1"))->seq, 1);
+  EXPECT_EQ(seqs(*sync.before("a", std::nullopt, 10)), (std::vector<int64_t>{1, 2, 3, 4}));
+  // What this release adds works on the old rows: joins, unread counts, conversations.
+  auto joined = testing::wait_for<RoomJoin>([&](Callback<RoomJoin> done) { (*opened)->join_room(1, "a", done); });
+  ASSERT_TRUE(joined.ok()) << joined.error().message;
+  EXPECT_EQ(joined->last_seq, 4);
+  auto rooms = testing::wait_for<std::vector<ReadState>>(
+      [&](Callback<std::vector<ReadState>> done) { (*opened)->user_rooms(1, done); });
+  ASSERT_EQ(rooms->size(), 1u);
+  EXPECT_EQ(rooms->front().unread, 1);  // bob's seq 2; alice's own (from 1, as make_message's) do not count
+  NewMessage dm = make_message(conversation_key(1, 2), "d1");
+  EXPECT_EQ(sync.append(dm)->seq, 1);
+}
+
 TEST(SqliteStoreOpen, NewerSchemaIsRefused) {
   TempDir dir;
   const std::string path = dir.file("parley.db");

@@ -1,0 +1,26 @@
+#include <charconv>
+
+#include "store/store.hpp"
+
+namespace parley::store {
+
+std::string conversation_key(int64_t a, int64_t b) {
+  if (a > b) std::swap(a, b);
+  return "dm:" + std::to_string(a) + ":" + std::to_string(b);
+}
+
+std::optional<std::pair<int64_t, int64_t>> conversation_users(std::string_view key) {
+  if (!is_conversation(key)) return std::nullopt;
+  std::string_view rest = key.substr(3);
+  auto colon = rest.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  int64_t a = 0, b = 0;
+  auto parse = [](std::string_view digits, int64_t& out) {
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc() && end == digits.data() + digits.size() && !digits.empty() && out > 0;
+  };
+  if (!parse(rest.substr(0, colon), a) || !parse(rest.substr(colon + 1), b) || a > b) return std::nullopt;
+  return std::pair{a, b};
+}
+
+}  // namespace parley::store
