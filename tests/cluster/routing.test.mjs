@@ -78,6 +78,8 @@ describe('cluster routing (3 nodes behind nginx)', () => {
   it('server-side emit reaches every node (all, room, user) through nginx', async () => {
     const users = await Promise.all(c.nodes.map(() => newUser(c.lb, 'em')));
     const clients = await Promise.all(users.map((u, i) => connect(c.nodes[i], u.token)));
+    // A round trip each: the node has attached the connection (it hears "all" and its user) once it answers.
+    await Promise.all(clients.map((cl) => cl.ok('presence:list', {})));
     const n = Date.now();
     const all = clients.map((cl) => cl.next('ops:notice', (d) => d.n === n));
     const res = await post(c.lb, '/api/publish', { to: { all: true }, event: 'ops:notice', data: { n } },
