@@ -4,6 +4,7 @@
 
 #include "chat/room_order.hpp"
 #include "core/metrics.hpp"
+#include "store/store.hpp"
 
 namespace parley::chat {
 
@@ -28,9 +29,14 @@ bool Hub::remove(const std::string& channel, Session* session) {
 }
 
 bool push_room_message(Session& session, const DeliveryPtr& delivery) {
-  auto room = session.rooms.find(delivery->room);
-  if (room == session.rooms.end()) return false;
-  return offer_room_message(session, room->second, delivery) == Offer::gap_opened;
+  RoomState* state = session.order_state(delivery->room);
+  if (state == nullptr) {
+    if (!store::is_conversation(delivery->room)) return false;  // a room it left meanwhile
+    // The first message of a conversation this connection sees: ordered from here on (what came before is
+    // the client's to read with dm:history).
+    state = &session.conversations.emplace(delivery->room, RoomState{.last_seq = delivery->seq - 1}).first->second;
+  }
+  return offer_room_message(session, *state, delivery) == Offer::gap_opened;
 }
 
 namespace {

@@ -35,8 +35,9 @@ class Hub {
   std::unordered_map<std::string, std::vector<Session*>> channels_;
 };
 
-// Pushes a room message to one session in seq order (room_order.hpp): drops what it already has, holds it
-// while a join is replaying or behind a gap. Answers true when it opened a gap the caller must fill.
+// Pushes a room or conversation message to one session in seq order (room_order.hpp): drops what it already
+// has, holds it while a join is replaying or behind a gap. Answers true when it opened a gap the caller must
+// fill. A room the session is not in is skipped; a conversation is ordered from its first message seen.
 bool push_room_message(Session& session, const DeliveryPtr& delivery);
 
 }  // namespace parley::chat

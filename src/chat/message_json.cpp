@@ -1,26 +1,57 @@
 #include "chat/message_json.hpp"
 
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "protocol/native.hpp"
+
 namespace parley::chat {
 
-namespace json = boost::json;
+std::string_view message_event(const store::StoredMessage& m) {
+  return store::is_conversation(m.room) ? "message:private:received" : "message:received";
+}
 
-json::object message_json(const store::StoredMessage& m) {
-  json::object o;
-  o["id"] = m.id;
-  o["room"] = m.room;
-  o["seq"] = m.seq;
-  o["from"] = json::object{{"id", m.from_id}, {"username", m.from_name}};
-  o["text"] = m.text;
-  o["ts"] = m.ts;
-  if (!m.client_msg_id.empty()) o["clientMsgId"] = m.client_msg_id;
-  return o;
+std::string message_data_json(const store::StoredMessage& m) {
+  std::string out;
+  out.reserve(m.text.size() + m.id.size() + m.room.size() + m.from_name.size() + m.client_msg_id.size() + 96);
+  out += R"({"id":)";
+  protocol::append_json_string(out, m.id);
+  const auto pair = store::conversation_users(m.room);
+  if (!pair) {
+    out += R"(,"room":)";
+    protocol::append_json_string(out, m.room);
+  }
+  fmt::format_to(std::back_inserter(out), R"(,"seq":{},"from":{{"id":{},"username":)", m.seq, m.from_id);
+  protocol::append_json_string(out, m.from_name);
+  out += '}';
+  if (pair) fmt::format_to(std::back_inserter(out), R"(,"to":{})", m.from_id == pair->first ? pair->second : pair->first);
+  out += R"(,"text":)";
+  protocol::append_json_string(out, m.text);
+  fmt::format_to(std::back_inserter(out), R"(,"ts":{})", m.ts);
+  if (!m.client_msg_id.empty()) {
+    out += R"(,"clientMsgId":)";
+    protocol::append_json_string(out, m.client_msg_id);
+  }
+  out += '}';
+  return out;
+}
+
+DeliveryPtr message_delivery(const store::StoredMessage& m) {
+  auto d = std::make_shared<Delivery>(*make_delivery(message_event(m), message_data_json(m)));
+  d->room = m.room;
+  d->seq = m.seq;
+  return d;
 }
 
 std::string messages_json(const std::vector<store::StoredMessage>& messages) {
-  json::array list;
-  list.reserve(messages.size());
-  for (auto& m : messages) list.push_back(message_json(m));
-  return json::serialize(json::object{{"messages", std::move(list)}});
+  std::string out = R"({"messages":[)";
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (i > 0) out += ',';
+    out += message_data_json(messages[i]);
+  }
+  out += "]}";
+  return out;
 }
 
 }  // namespace parley::chat

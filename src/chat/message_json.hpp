@@ -1,16 +1,25 @@
 #pragma once
-// JSON shapes of chat messages as pushed and listed (docs/protocol.md §3). Thread safety: stateless.
-#include <boost/json.hpp>
+// The one encoder of stored messages (docs/protocol.md §3 and §8), for every path that sends one: the live push,
+// a join's replay, a gap fill, history pages, DMs. Serialized by hand, once per message (no JSON DOM).
+// Thread safety: stateless.
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "chat/delivery.hpp"
 #include "store/store.hpp"
 
 namespace parley::chat {
 
-// {id, room, seq, from:{id,username}, text, ts, clientMsgId?}
-boost::json::object message_json(const store::StoredMessage& m);
-// {"messages":[...]} serialized.
+// The event that pushes a stored message: message:private:received in a conversation, else message:received.
+std::string_view message_event(const store::StoredMessage& m);
+// Its data: in a room {id, room, seq, from:{id,username}, text, ts, clientMsgId?}; in a conversation
+// {id, seq, from:{id,username}, to, text, ts, clientMsgId?}, `to` being the other user of the pair.
+std::string message_data_json(const store::StoredMessage& m);
+// The push of a stored message to one connection, with room (or conversation key) and seq set so the
+// connection orders it (room_order.hpp).
+DeliveryPtr message_delivery(const store::StoredMessage& m);
+// {"messages":[...]}, each as message_data_json.
 std::string messages_json(const std::vector<store::StoredMessage>& messages);
 
 }  // namespace parley::chat

@@ -3,8 +3,10 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "chat/channels.hpp"
 #include "chat/delivery.hpp"
 #include "chat/on_loop.hpp"
+#include "chat/unavailable.hpp"
 #include "chat/validation.hpp"
 #include "core/metrics.hpp"
 
@@ -12,11 +14,6 @@ namespace parley::chat {
 
 namespace json = boost::json;
 using core::ErrorCode;
-
-namespace {
-std::string user_channel(int64_t user_id) { return "user:" + std::to_string(user_id); }
-const std::string all_channel = "all";
-}  // namespace
 
 Node::Node(NodeDeps deps) : deps_(std::move(deps)), user_caches_(deps_.loops.size()) {
   for (size_t i = 0; i < deps_.loops.size(); ++i) {
@@ -138,6 +135,7 @@ const Node::EventHandler Node::kEventHandlers[] = {
     PARLEY_EVENT("room:join", join_room(s, req)),
     PARLEY_EVENT("room:leave", leave_room_request(s, req)),
     PARLEY_EVENT("rooms:list", list_rooms(s, req)),
+    PARLEY_EVENT("rooms:mine", list_my_rooms(s, req)),
     PARLEY_EVENT("message:send", send_message(s, req)),
     PARLEY_EVENT("message:private", send_private(s, req, false)),
     PARLEY_EVENT("send_chat_message_to_participant", send_private(s, req, true)),
@@ -145,6 +143,9 @@ const Node::EventHandler Node::kEventHandlers[] = {
     PARLEY_EVENT("typing:stop", typing(s, req, false)),
     PARLEY_EVENT("presence:list", list_presence(s, req)),
     PARLEY_EVENT("history", read_history(s, req)),
+    PARLEY_EVENT("dm:history", read_conversation(s, req)),
+    PARLEY_EVENT("dm:list", list_conversations(s, req)),
+    PARLEY_EVENT("read:mark", mark_read(s, req)),
 };
 #undef PARLEY_EVENT
 
@@ -166,7 +167,13 @@ void Node::leave_room_request(const SessionPtr& s, const protocol::Request& req)
   auto room = room_field(req.data);
   if (!room) return s->reply_error(req, room.error());
   leave_room(s, *room, true);
-  s->reply_ok(req, json::serialize(json::object{{"room", *room}}));
+  deps_.store->leave_room(s->identity().user_id, *room,
+                          [s, req = protocol::Request{req.event, nullptr, req.id}, room = *room](auto left) {
+                            on_loop(s, [s, req, room, left = std::move(left)] {
+                              if (!left) return s->reply_error(req, unavailable("the room was not left", left.error()));
+                              s->reply_ok(req, json::serialize(json::object{{"room", room}}));
+                            });
+                          });
 }
 
 core::Result<core::Unit> Node::publish(const json::value& to, std::string_view event, const json::value& data) {
@@ -175,14 +182,13 @@ core::Result<core::Unit> Node::publish(const json::value& to, std::string_view e
   const auto& target = to.as_object();
   std::string channel;
   if (auto* user = target.if_contains("user")) {
-    if (user->is_int64()) channel = user_channel(user->as_int64());
-    else if (user->is_uint64()) channel = user_channel(static_cast<int64_t>(user->as_uint64()));
-    else if (user->is_string()) channel = "user:" + std::string(user->as_string());
-    else return core::Error{ErrorCode::bad_request, "to.user must be a user id"};
+    const int64_t id = user_id_value(*user);
+    if (id <= 0) return core::Error{ErrorCode::bad_request, "to.user must be a user id"};
+    channel = user_channel(id);
   } else if (auto* room = target.if_contains("room")) {
     if (!room->is_string() || !is_valid_room_name(room->as_string()))
       return core::Error{ErrorCode::bad_request, "to.room must be a room name"};
-    channel = "room:" + std::string(room->as_string());
+    channel = room_channel(room->as_string());
   } else if (auto* all = target.if_contains("all"); all && all->is_bool() && all->as_bool()) {
     channel = all_channel;
   } else {

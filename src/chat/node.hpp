@@ -95,7 +95,7 @@ class Node {
 
   void join_room(const SessionPtr& s, const protocol::Request& req);
   void finish_join(const SessionPtr& s, const protocol::Request& req, const std::string& room,
-                   std::optional<int64_t> since, int64_t last_seq);
+                   std::optional<int64_t> since, store::RoomJoin joined);
   void replay_page(const SessionPtr& s, const std::string& room, int64_t after, int64_t last_seq,
                    std::function<void()> done);
   // Takes the room by value: callers pass keys of the map it erases from.
@@ -103,7 +103,18 @@ class Node {
                    std::shared_ptr<std::vector<store::StoredMessage>> messages, size_t from, int64_t last_seq,
                    std::function<void()> done);
   void leave_room(const SessionPtr& s, std::string room, bool announce);
+  // room:leave: leaves on this connection and removes the room from the user's rooms.
   void leave_room_request(const SessionPtr& s, const protocol::Request& req);
+  void list_my_rooms(const SessionPtr& s, const protocol::Request& req);
+  // node_conversations.cpp: dm:history, dm:list, read:mark.
+  void read_conversation(const SessionPtr& s, const protocol::Request& req);
+  void list_conversations(const SessionPtr& s, const protocol::Request& req);
+  void mark_read(const SessionPtr& s, const protocol::Request& req);
+  // Runs `then` on the session's loop with the user data[id_key] (a user id) or data[name_key] (a username;
+  // none when empty) names; answers not_found / bad_request to `req` itself.
+  void with_user(const SessionPtr& s, const boost::json::value& data, std::string_view id_key,
+                 std::string_view name_key, std::function<void(const store::User&)> then,
+                 const protocol::Request& req);
   void send_message(const SessionPtr& s, const protocol::Request& req);
   void send_private(const SessionPtr& s, const protocol::Request& req, bool alias);
   void deliver_private(const SessionPtr& s, const protocol::Request& req, const store::User& to,
@@ -115,6 +126,10 @@ class Node {
   // Runs `then` on the session's loop if the user may send now; answers rate_limited otherwise.
   void with_rate_token(const SessionPtr& s, const protocol::Request& req, std::function<void()> then);
   void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
+  // From the store callback of a new message: to its room, or to both users of its conversation.
+  void publish_message(const store::StoredMessage& m, std::string_view sender_connection);
+  // Every ten minutes or so (on a send with a clientMsgId), forgets idempotency keys past their window.
+  void prune_idempotency_keys_now_and_then(int64_t now_ms);
   void announce_membership(const std::string& room, const Identity& who, bool joined);
   // A room message opened a seq gap for the session: waits briefly for the missing ones, then reads them
   // from the store (node_gaps.cpp). On the session's loop.
@@ -141,6 +156,7 @@ class Node {
   std::atomic<uint64_t> next_connection_{1};
   std::atomic<uint64_t> next_message_{1};
   std::atomic<int64_t> sessions_{0};
+  std::atomic<int64_t> next_key_prune_ms_{0};
 };
 
 

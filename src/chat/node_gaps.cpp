@@ -1,4 +1,4 @@
-// Node: filling seq gaps of live room messages (room_order.hpp). Nodes publish a room's messages in seq
+// Node: filling seq gaps of live room and conversation messages (room_order.hpp). Nodes publish a room's messages in seq
 // order each, but two nodes appending to one room may publish N+1 before N, and a Redis outage loses what
 // other nodes published meanwhile. A gap waits gap_wait for the missing messages, then reads them from the
 // store, so every member gets each message once, in order.
@@ -15,14 +15,6 @@ namespace parley::chat {
 namespace {
 constexpr auto gap_wait = std::chrono::milliseconds(300);
 constexpr int64_t max_gap_read = 500;
-
-// A stored message as the live push it was (room and seq set, so the order logic sees it).
-DeliveryPtr make_room_delivery(const store::StoredMessage& m) {
-  auto d = std::make_shared<Delivery>(*make_delivery("message:received", boost::json::serialize(message_json(m))));
-  d->room = m.room;
-  d->seq = m.seq;
-  return d;
-}
 }  // namespace
 
 void Node::fill_gap_later(const SessionPtr& s, const std::string& room) {
@@ -34,9 +26,9 @@ void Node::fill_gap_later(const SessionPtr& s, const std::string& room) {
 }
 
 void Node::fill_gap_now(const SessionPtr& s, const std::string& room) {
-  auto it = s->rooms.find(room);
-  if (it == s->rooms.end()) return;
-  auto& state = it->second;
+  RoomState* found = s->order_state(room);
+  if (found == nullptr) return;
+  auto& state = *found;
   if (state.pending.empty()) {  // the missing messages arrived meanwhile
     state.gap_fill_scheduled = false;
     return;
@@ -45,18 +37,18 @@ void Node::fill_gap_now(const SessionPtr& s, const std::string& room) {
   int limit = static_cast<int>(std::min(missing_count(state), max_gap_read));
   deps_.store->messages_after(room, after, limit, [this, s, room, after](core::Result<std::vector<store::StoredMessage>> page) {
     on_loop(s, [this, s, room, after, page = std::move(page)] {
-      auto it = s->rooms.find(room);
-      if (it == s->rooms.end()) return;
-      auto& state = it->second;
+      RoomState* found = s->order_state(room);
+      if (found == nullptr) return;
+      auto& state = *found;
       if (!page) {
         spdlog::warn("gap fill of {} after {}: {}; retrying", room, after, page.error().message);
         return fill_gap_later(s, room);
       }
-      std::vector<DeliveryPtr> found;
-      found.reserve(page->size());
-      for (auto& m : *page) found.push_back(make_room_delivery(m));
+      std::vector<DeliveryPtr> from_store;
+      from_store.reserve(page->size());
+      for (auto& m : *page) from_store.push_back(message_delivery(m));
       int64_t before = state.last_seq;
-      if (!fill_gap(*s, state, found)) {
+      if (!fill_gap(*s, state, from_store)) {
         state.gap_fill_scheduled = false;
         return;
       }

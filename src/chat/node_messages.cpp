@@ -4,10 +4,13 @@
 #include <iterator>
 #include <optional>
 
+#include "chat/channels.hpp"
 #include "chat/delivery.hpp"
 #include "chat/message_json.hpp"
 #include "chat/node.hpp"
 #include "chat/on_loop.hpp"
+#include "chat/room_order.hpp"
+#include "chat/unavailable.hpp"
 #include "chat/validation.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
@@ -18,7 +21,6 @@ namespace json = boost::json;
 using core::ErrorCode;
 
 namespace {
-constexpr size_t max_client_msg_id_bytes = 128;
 
 // What a reply needs of a request (event and id), without its data: continuations capture this, not a copy
 // of the whole JSON document.
@@ -30,35 +32,14 @@ void answer_rate(const SessionPtr& s, const protocol::Request& req, bool allowed
   s->reply_error(req, {ErrorCode::rate_limited, "too many messages; slow down"});
 }
 
-// {"id":ID,"ts":TS}: the reply to a sent message, with its seq for a room message.
-std::string sent_reply(std::string_view id, std::optional<int64_t> seq, int64_t ts) {
+// {"id":ID,"seq":SEQ,"ts":TS}: the reply to a sent message (and to its resends).
+std::string sent_reply(const store::StoredMessage& m) {
   std::string out = R"({"id":)";
-  protocol::append_json_string(out, id);
-  if (seq) fmt::format_to(std::back_inserter(out), R"(,"seq":{})", *seq);
-  fmt::format_to(std::back_inserter(out), R"(,"ts":{}}})", ts);
+  protocol::append_json_string(out, m.id);
+  fmt::format_to(std::back_inserter(out), R"(,"seq":{},"ts":{}}})", m.seq, m.ts);
   return out;
 }
 
-// The message:received data, serialized once by hand (the same text as message_json, without the DOM).
-std::string received_json(const store::StoredMessage& m) {
-  std::string out;
-  out.reserve(m.text.size() + m.id.size() + m.room.size() + m.from_name.size() + m.client_msg_id.size() + 96);
-  out += R"({"id":)";
-  protocol::append_json_string(out, m.id);
-  out += R"(,"room":)";
-  protocol::append_json_string(out, m.room);
-  fmt::format_to(std::back_inserter(out), R"(,"seq":{},"from":{{"id":{},"username":)", m.seq, m.from_id);
-  protocol::append_json_string(out, m.from_name);
-  out += R"(},"text":)";
-  protocol::append_json_string(out, m.text);
-  fmt::format_to(std::back_inserter(out), R"(,"ts":{})", m.ts);
-  if (!m.client_msg_id.empty()) {
-    out += R"(,"clientMsgId":)";
-    protocol::append_json_string(out, m.client_msg_id);
-  }
-  out += '}';
-  return out;
-}
 }  // namespace
 
 // Checked last, after every other validation, so a refused message costs no token. On the session's loop.
@@ -84,7 +65,7 @@ void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
   if (!room) return s->reply_error(req, room.error());
   auto text = text_field(req.data, "text", deps_.limits.max_text_chars);
   if (!text) return s->reply_error(req, text.error());
-  auto client_msg_id = optional_string_field(req.data, "clientMsgId", max_client_msg_id_bytes);
+  auto client_msg_id = client_msg_id_field(req.data);
   if (!client_msg_id) return s->reply_error(req, client_msg_id.error());
   if (!s->rooms.contains(*room)) return s->reply_error(req, {ErrorCode::forbidden, "join the room first"});
 
@@ -99,99 +80,116 @@ void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
   });
 }
 
+// Stores the message (a room's, or a conversation's when m.room is a conversation key), then publishes it and
+// answers the sender. A resend of a clientMsgId is answered with the first message's reply, and nothing is
+// stored or pushed again.
 void Node::store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m) {
   m.ts = core::now_ms();
   m.id = fmt::format("{}-{:x}-{:x}", deps_.node_id, m.ts, next_message_.fetch_add(1, std::memory_order_relaxed));
+  if (!m.client_msg_id.empty()) prune_idempotency_keys_now_and_then(m.ts);
   double started = core::monotonic_seconds();
   // The callback runs on the store thread in seq order per room: publishing here keeps the room ordered.
   deps_.store->append_message(std::move(m), [this, s, req = reply_handle(req), started](
                                                 core::Result<store::StoredMessage> stored) {
     core::metrics().store_latency.observe(core::monotonic_seconds() - started);
     if (!stored) {
-      return on_loop(s, [s, req, error = stored.error()] {
-        s->reply_error(req, {ErrorCode::unavailable, "the message was not stored: " + error.message});
+      return on_loop(s, [s, req, error = unavailable("the message was not stored", stored.error())] {
+        s->reply_error(req, error);
       });
     }
-    core::metrics().messages_stored.fetch_add(1, std::memory_order_relaxed);
-    std::string data = received_json(*stored);
-    publish_envelope("room:" + stored->room,
-                     {.event = "message:received", .data_json = data, .room = stored->room, .seq = stored->seq});
-    on_loop(s, [s, req, reply = sent_reply(stored->id, stored->seq, stored->ts)] { s->reply_ok(req, reply); });
+    if (!stored->replayed) {
+      core::metrics().messages_stored.fetch_add(1, std::memory_order_relaxed);
+      publish_message(*stored, s->connection_id());
+    }
+    on_loop(s, [s, req, reply = sent_reply(*stored), key = stored->room, seq = stored->seq] {
+      s->reply_ok(req, reply);
+      // The sender's own connection gets the reply instead of the push: it has that message of the conversation.
+      if (store::is_conversation(key)) {
+        auto [state, fresh] = s->conversations.try_emplace(key, RoomState{.last_seq = seq});
+        if (!fresh) mark_delivered(*s, state->second, seq);
+      }
+    });
   });
 }
 
+// A room message to the room's channel; a direct one to both users' channels, except the sending connection.
+void Node::publish_message(const store::StoredMessage& m, std::string_view sender_connection) {
+  const std::string data = message_data_json(m);
+  EnvelopeFields fields{.event = message_event(m), .data_json = data, .room = m.room, .seq = m.seq};
+  auto pair = store::conversation_users(m.room);
+  if (!pair) return publish_envelope(room_channel(m.room), fields);
+  fields.exclude_connection = sender_connection;
+  publish_envelope(user_channel(pair->first), fields);
+  if (pair->second != pair->first) publish_envelope(user_channel(pair->second), fields);
+}
+
+void Node::prune_idempotency_keys_now_and_then(int64_t now_ms) {
+  constexpr int64_t every_ms = 10 * 60 * 1000;
+  int64_t due = next_key_prune_ms_.load(std::memory_order_relaxed);
+  if (now_ms < due || !next_key_prune_ms_.compare_exchange_strong(due, now_ms + every_ms)) return;
+  deps_.store->prune_idempotency_keys(now_ms - store::kIdempotencyWindowMs, [](core::Result<int64_t> pruned) {
+    if (!pruned) unavailable("pruning idempotency keys", pruned.error());
+  });
+}
+
+void Node::with_user(const SessionPtr& s, const json::value& data, std::string_view id_key,
+                     std::string_view name_key, std::function<void(const store::User&)> then,
+                     const protocol::Request& req) {
+  const json::object* object = data.if_object();
+  const json::value* id = object ? object->if_contains(id_key) : nullptr;
+  const json::value* name = object && !name_key.empty() ? object->if_contains(name_key) : nullptr;
+  UserCache& cache = user_caches_[s->loop_index()];
+  // On the session's loop, with the user found (or not).
+  auto answer = [s, req = reply_handle(req), then](const core::Result<store::User>& user) {
+    if (!user) {
+      if (user.error().code == ErrorCode::not_found) return s->reply_error(req, {ErrorCode::not_found, "no such user"});
+      return s->reply_error(req, unavailable("the user was not looked up", user.error()));
+    }
+    then(*user);
+  };
+  // From a store thread: back to the loop, remembering the user there.
+  auto found = [this, s, answer](core::Result<store::User> user) {
+    on_loop(s, [this, s, answer, user = std::move(user)] {
+      if (user) user_caches_[s->loop_index()].remember(*user);
+      answer(user);
+    });
+  };
+  if (id && !id->is_null()) {
+    const int64_t user_id = user_id_value(*id);
+    if (user_id <= 0) return s->reply_error(req, {ErrorCode::bad_request, std::string(id_key) + " must be a user id"});
+    if (auto known = cache.by_id(user_id)) return answer(*known);
+    return deps_.store->find_user_by_id(user_id, found);
+  }
+  if (name && name->is_string()) {
+    if (auto known = cache.by_name(name->as_string())) return answer(*known);
+    return deps_.store->find_user(std::string(name->as_string()), [found](core::Result<store::UserCredentials> c) {
+      if (!c) return found(c.error());
+      found(c->user);
+    });
+  }
+  s->reply_error(req, {ErrorCode::bad_request, name_key.empty() ? std::string(id_key) + " is required"
+                                                                : std::string(id_key) + " or " +
+                                                                      std::string(name_key) + " is required"});
+}
+
 // message:private {to | toUsername, text, clientMsgId?}; alias send_chat_message_to_participant
-// {participantId, message}.
+// {participantId, message}. Stored in the pair's conversation before the reply, like a room message.
 void Node::send_private(const SessionPtr& s, const protocol::Request& req, bool alias) {
   auto text = text_field(req.data, alias ? "message" : "text", deps_.limits.max_text_chars);
   if (!text) return s->reply_error(req, text.error());
-  auto client_msg_id = optional_string_field(req.data, "clientMsgId", max_client_msg_id_bytes);
+  auto client_msg_id = client_msg_id_field(req.data);
   if (!client_msg_id) return s->reply_error(req, client_msg_id.error());
-  const json::object& data = req.data.as_object();  // text_field succeeded, so data is an object
-  const json::value* to = data.if_contains(alias ? "participantId" : "to");
-  const json::value* to_name = alias ? nullptr : data.if_contains("toUsername");
-
-  UserCache& cache = user_caches_[s->loop_index()];
-  // On the session's loop, with the recipient found (or not).
-  auto send_to = [this, s, req = reply_handle(req), text = std::move(*text), cmid = std::move(*client_msg_id)](
-                     const core::Result<store::User>& user) {
-    if (!user) return s->reply_error(req, {ErrorCode::not_found, "no such user"});
-    with_rate_token(s, req, [this, s, req, to = *user, text, cmid] { deliver_private(s, req, to, text, cmid); });
-  };
-  // From a store thread: back to the loop, remembering the user there.
-  auto found = [this, s, send_to](core::Result<store::User> user) {
-    on_loop(s, [this, s, send_to, user = std::move(user)] {
-      if (user) user_caches_[s->loop_index()].remember(*user);
-      send_to(user);
-    });
-  };
-  if (to && !to->is_null()) {
-    int64_t id = 0;
-    if (to->is_int64()) id = to->as_int64();
-    else if (to->is_uint64()) id = static_cast<int64_t>(to->as_uint64());
-    else if (to->is_string()) {
-      try { id = std::stoll(std::string(to->as_string())); } catch (...) { id = 0; }
-    }
-    if (id <= 0) return s->reply_error(req, {ErrorCode::bad_request, "to must be a user id"});
-    if (auto known = cache.by_id(id)) return send_to(*known);
-    return deps_.store->find_user_by_id(id, found);
-  }
-  if (to_name && to_name->is_string()) {
-    if (auto known = cache.by_name(to_name->as_string())) return send_to(*known);
-    return deps_.store->find_user(std::string(to_name->as_string()),
-                                  [found](core::Result<store::UserCredentials> c) {
-                                    if (!c) return found(c.error());
-                                    found(c->user);
-                                  });
-  }
-  s->reply_error(req, {ErrorCode::bad_request, alias ? "participantId is required" : "to or toUsername is required"});
-}
-
-void Node::deliver_private(const SessionPtr& s, const protocol::Request& req, const store::User& to,
-                           std::string text, std::string client_msg_id) {
-  const auto& from = s->identity();
-  int64_t ts = core::now_ms();
-  std::string id = fmt::format("{}-{:x}-{:x}", deps_.node_id, ts, next_message_.fetch_add(1, std::memory_order_relaxed));
-  // {id, from:{id,username}, to, text, ts, clientMsgId?}, serialized by hand (no JSON DOM per message).
-  std::string data;
-  data.reserve(text.size() + id.size() + from.username.size() + client_msg_id.size() + 96);
-  data += R"({"id":)";
-  protocol::append_json_string(data, id);
-  fmt::format_to(std::back_inserter(data), R"(,"from":{{"id":{},"username":)", from.user_id);
-  protocol::append_json_string(data, from.username);
-  fmt::format_to(std::back_inserter(data), R"(}},"to":{},"text":)", to.id);
-  protocol::append_json_string(data, text);
-  fmt::format_to(std::back_inserter(data), R"(,"ts":{})", ts);
-  if (!client_msg_id.empty()) {
-    data += R"(,"clientMsgId":)";
-    protocol::append_json_string(data, client_msg_id);
-  }
-  data += '}';
-  EnvelopeFields fields{.event = "message:private:received", .data_json = data,
-                        .exclude_connection = s->connection_id()};
-  publish_envelope("user:" + std::to_string(to.id), fields);
-  if (to.id != from.user_id) publish_envelope("user:" + std::to_string(from.user_id), fields);
-  s->reply_ok(req, sent_reply(id, std::nullopt, ts));
+  store::NewMessage m;
+  m.from_id = s->identity().user_id;
+  m.from_name = s->identity().username;
+  m.text = std::move(*text);
+  m.client_msg_id = std::move(*client_msg_id);
+  with_user(s, req.data, alias ? "participantId" : "to", alias ? "" : "toUsername",
+            [this, s, req = reply_handle(req), m = std::move(m)](const store::User& to) mutable {
+              m.room = store::conversation_key(m.from_id, to.id);
+              with_rate_token(s, req, [this, s, req, m = std::move(m)]() mutable { store_message(s, req, std::move(m)); });
+            },
+            req);
 }
 
 void Node::history(const std::string& room, std::optional<int64_t> before, int limit,
@@ -213,7 +211,7 @@ void Node::read_history(const SessionPtr& s, const protocol::Request& req) {
   int n = static_cast<int>(std::clamp<int64_t>(limit->value_or(50), 1, 100));
   history(*room, *before, n, [s, req](core::Result<std::string> json) {
     on_loop(s, [s, req, json = std::move(json)] {
-      if (!json) return s->reply_error(req, {ErrorCode::unavailable, json.error().message});
+      if (!json) return s->reply_error(req, unavailable("history was not read", json.error()));
       s->reply_ok(req, *json);
     });
   });

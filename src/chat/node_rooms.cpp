@@ -1,11 +1,13 @@
 // Node: room membership, presence and typing (docs/protocol.md §3: room:join, room:leave, rooms:list,
-// presence:list, typing:*; pushes user:joined / user:left).
+// rooms:mine, presence:list, typing:*; pushes user:joined / user:left).
 #include <spdlog/spdlog.h>
 
+#include "chat/channels.hpp"
 #include "chat/delivery.hpp"
 #include "chat/message_json.hpp"
 #include "chat/node.hpp"
 #include "chat/on_loop.hpp"
+#include "chat/unavailable.hpp"
 #include "chat/validation.hpp"
 #include "core/clock.hpp"
 
@@ -15,7 +17,6 @@ namespace json = boost::json;
 using core::ErrorCode;
 
 namespace {
-std::string room_channel(const std::string& room) { return "room:" + room; }
 constexpr int replay_page_size = 500;
 }  // namespace
 
@@ -45,25 +46,31 @@ void Node::join_room(const SessionPtr& s, const protocol::Request& req) {
                            if (first.ok() && *first) announce_membership(room, who, true);
                          });
   }
-  deps_.store->ensure_room(*room, [this, s, req, room = *room, since = *since](core::Result<int64_t> last) {
-    on_loop(s, [this, s, req, room, since, last = std::move(last)] {
-      if (!last) {
-        leave_room(s, room, true);
-        return s->reply_error(req, {ErrorCode::unavailable, "the store did not answer: " + last.error().message});
-      }
-      finish_join(s, req, room, since, *last);
-    });
-  });
+  // The store adds the room to the user's rooms (rooms:mine) and answers its last seq and the user's read seq.
+  deps_.store->join_room(s->identity().user_id, *room,
+                         [this, s, req, room = *room, since = *since](core::Result<store::RoomJoin> joined) {
+                           on_loop(s, [this, s, req, room, since, joined = std::move(joined)] {
+                             if (!joined) {
+                               leave_room(s, room, true);
+                               return s->reply_error(req, unavailable("the store did not answer", joined.error()));
+                             }
+                             finish_join(s, req, room, since, *joined);
+                           });
+                         });
 }
 
 void Node::finish_join(const SessionPtr& s, const protocol::Request& req, const std::string& room,
-                       std::optional<int64_t> since, int64_t last_seq) {
+                       std::optional<int64_t> since, store::RoomJoin joined) {
   auto it = s->rooms.find(room);
   if (it == s->rooms.end()) return;  // left meanwhile
-  deps_.presence->counts({room}, [this, s, req, room, last_seq](core::Result<std::vector<int64_t>> counts) {
+  const int64_t last_seq = joined.last_seq;
+  deps_.presence->counts({room}, [this, s, req, room, joined](core::Result<std::vector<int64_t>> counts) {
     int64_t members = counts.ok() && !counts->empty() ? counts->front() : 0;
-    on_loop(s, [s, req, room, last_seq, members] {
-      s->reply_ok(req, json::serialize(json::object{{"room", room}, {"members", members}, {"lastSeq", last_seq}}));
+    on_loop(s, [s, req, room, joined, members] {
+      s->reply_ok(req, json::serialize(json::object{{"room", room},
+                                                    {"members", members},
+                                                    {"lastSeq", joined.last_seq},
+                                                    {"readSeq", joined.read_seq}}));
     });
   });
   auto release = [this, s, room] {
@@ -121,7 +128,7 @@ void Node::push_replay(const SessionPtr& s, const std::string& room,
     const auto& m = (*messages)[i];
     if (m.seq <= it->second.last_seq) continue;
     it->second.last_seq = m.seq;
-    s->push(make_delivery("message:received", json::serialize(message_json(m))));
+    s->push(make_delivery(message_event(m), message_data_json(m)));
   }
   if (messages->size() < static_cast<size_t>(replay_page_size)) return done();
   replay_page(s, room, messages->back().seq, last_seq, std::move(done));
@@ -185,6 +192,28 @@ void Node::list_rooms(const SessionPtr& s, const protocol::Request& req) {
       json::array list;
       for (auto& r : *rooms) list.push_back(json::object{{"name", r.name}, {"members", r.members}});
       s->reply_ok(req, json::serialize(list));
+    });
+  });
+}
+
+void Node::list_my_rooms(const SessionPtr& s, const protocol::Request& req) {
+  deps_.store->user_rooms(s->identity().user_id, [this, s, req](core::Result<std::vector<store::ReadState>> rooms) {
+    if (!rooms) {
+      return on_loop(s, [s, req, error = unavailable("your rooms were not read", rooms.error())] {
+        s->reply_error(req, error);
+      });
+    }
+    std::vector<std::string> names;
+    for (const auto& r : *rooms) names.push_back(r.room);
+    deps_.presence->counts(names, [s, req, rooms = std::move(*rooms)](core::Result<std::vector<int64_t>> counts) {
+      json::array list;
+      for (size_t i = 0; i < rooms.size(); ++i) {
+        const auto& r = rooms[i];
+        const int64_t members = counts.ok() && i < counts->size() ? (*counts)[i] : 0;
+        list.push_back(json::object{{"name", r.room}, {"members", members}, {"lastSeq", r.last_seq},
+                                    {"readSeq", r.read_seq}, {"unread", r.unread}});
+      }
+      on_loop(s, [s, req, body = json::serialize(list)] { s->reply_ok(req, body); });
     });
   });
 }

@@ -10,7 +10,7 @@ void drain(Session& session, RoomState& state) {
     if (first->first > state.last_seq + 1) return;
     if (first->first == state.last_seq + 1) {
       state.last_seq = first->first;
-      session.push(first->second);
+      if (first->second) session.push(first->second);
     }
     state.pending.erase(first);
   }
@@ -45,11 +45,23 @@ bool fill_gap(Session& session, RoomState& state, const std::vector<DeliveryPtr>
   for (const auto& d : from_store) {
     if (d->seq != state.last_seq + 1) continue;
     state.last_seq = d->seq;
-    session.push(d);
+    auto waiting = state.pending.find(d->seq);
+    const bool had_it = waiting != state.pending.end() && !waiting->second;  // its own message
+    if (!had_it) session.push(d);
     drain(session, state);
   }
   drain(session, state);
   return !state.pending.empty();
+}
+
+void mark_delivered(Session& session, RoomState& state, int64_t seq) {
+  if (seq <= state.last_seq) return;
+  if (seq == state.last_seq + 1) {
+    state.last_seq = seq;
+    drain(session, state);
+    return;
+  }
+  state.pending.emplace(seq, nullptr);
 }
 
 void skip_gap(Session& session, RoomState& state) {
@@ -57,7 +69,7 @@ void skip_gap(Session& session, RoomState& state) {
     auto first = state.pending.begin();
     if (first->first > state.last_seq) {
       state.last_seq = first->first;
-      session.push(first->second);
+      if (first->second) session.push(first->second);
     }
     state.pending.erase(first);
   }

@@ -30,6 +30,10 @@ Offer offer_room_message(Session& session, RoomState& state, const DeliveryPtr& 
 // behind them. Answers true while a gap remains (messages are still waiting).
 bool fill_gap(Session& session, RoomState& state, const std::vector<DeliveryPtr>& from_store);
 
+// Records that the connection has message `seq` without a push (its own direct message, answered by the
+// reply): the order moves past it as if it had been pushed.
+void mark_delivered(Session& session, RoomState& state, int64_t seq);
+
 // Gives up on the missing seqs below the first waiting message (the store does not have them): pushes
 // every waiting message in order.
 void skip_gap(Session& session, RoomState& state);

@@ -16,6 +16,7 @@
 #include "chat/delivery.hpp"
 #include "core/error.hpp"
 #include "protocol/native.hpp"
+#include "store/store.hpp"
 
 namespace parley::chat {
 
@@ -30,7 +31,9 @@ struct RoomState {
   int64_t last_seq = 0;              // highest seq pushed to this connection
   bool replaying = false;            // a join is reading the store: live messages wait in `held`
   std::vector<DeliveryPtr> held;
-  std::map<int64_t, DeliveryPtr> pending;  // seq -> live message that arrived ahead of a gap (room_order.hpp)
+  // seq -> live message that arrived ahead of a gap (room_order.hpp); null for one this connection already
+  // has otherwise (its own direct message, answered by the reply).
+  std::map<int64_t, DeliveryPtr> pending;
   bool gap_fill_scheduled = false;   // a gap fill is waiting or reading the store
 };
 
@@ -70,6 +73,16 @@ class Session : public std::enable_shared_from_this<Session> {
   virtual void when_drained(size_t threshold, std::function<void()> fn) = 0;
 
   std::map<std::string, RoomState, std::less<>> rooms;
+  // Direct conversations (by conversation key) this connection has seen a message of, or listed: their order
+  // state. Not memberships: every connection of a user receives the user's direct messages.
+  std::map<std::string, RoomState, std::less<>> conversations;
+
+  // The order state of a room this connection is in, or of a conversation it has seen; null otherwise.
+  RoomState* order_state(std::string_view key) {
+    auto& map = store::is_conversation(key) ? conversations : rooms;
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+  }
 
  private:
   LoopExecutor executor_;

@@ -1,6 +1,8 @@
 #include "chat/validation.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
 
 #include "core/utf8.hpp"
 
@@ -72,6 +74,30 @@ core::Result<std::string> optional_string_field(const json::value& data, std::st
   if (v->as_string().size() > max_bytes)
     return core::Error{ErrorCode::too_large, std::string(key) + " is too long"};
   return std::string(v->as_string());
+}
+
+core::Result<std::string> client_msg_id_field(const json::value& data) {
+  constexpr size_t max_chars = 64;
+  auto* v = field(data, "clientMsgId");
+  if (!v || v->is_null()) return std::string();
+  auto chars = v->is_string() ? core::utf8_code_points(v->as_string()) : std::nullopt;
+  if (!chars || *chars == 0 || *chars > max_chars)
+    return core::Error{ErrorCode::bad_request, "clientMsgId must be a string of 1-64 characters"};
+  return std::string(v->as_string());
+}
+
+int64_t user_id_value(const json::value& v) {
+  int64_t id = 0;
+  if (v.is_int64()) {
+    id = v.as_int64();
+  } else if (v.is_uint64()) {
+    id = v.as_uint64() <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(v.as_uint64()) : 0;
+  } else if (v.is_string()) {
+    std::string_view digits = v.as_string();
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || end != digits.data() + digits.size()) id = 0;
+  }
+  return id > 0 ? id : 0;
 }
 
 core::Result<std::optional<int64_t>> optional_int_field(const json::value& data, std::string_view key) {

@@ -27,6 +27,10 @@ core::Result<std::string> text_field(const boost::json::value& data, std::string
 // Reads an optional string field of at most max_bytes; bad_request when present with another type.
 core::Result<std::string> optional_string_field(const boost::json::value& data, std::string_view key,
                                                 size_t max_bytes);
+// Reads the optional clientMsgId: a string of 1-64 characters; bad_request otherwise ("" when absent).
+core::Result<std::string> client_msg_id_field(const boost::json::value& data);
+// A user id given as a positive JSON integer or a string of digits; 0 when it is neither.
+int64_t user_id_value(const boost::json::value& v);
 // Reads an optional non-negative integer field; bad_request when present and not such a number.
 core::Result<std::optional<int64_t>> optional_int_field(const boost::json::value& data, std::string_view key);
 
