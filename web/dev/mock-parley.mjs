@@ -28,12 +28,22 @@ const byId = new Map();
 const tokens = new Map(); // token -> {user, exp}
 const rooms = new Map(); // name -> {seq, messages: []}
 const conns = new Set();
+// docs/protocol.md §8, in memory: the user's rooms, conversations, read marks, idempotency keys.
+const userRooms = new Map(); // user id -> Set of room names
+const convs = new Map(); // "lo:hi" -> {seq, messages: []}
+const reads = new Map(); // "uid|room:NAME" or "uid|dm:PEER" -> seq
+const idem = new Map(); // "uid|clientMsgId" -> reply
+const myRooms = (uid) => { if (!userRooms.has(uid)) userRooms.set(uid, new Set()); return userRooms.get(uid); };
+const convKey = (a, b) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+const conv = (a, b) => { const k = convKey(a, b); if (!convs.has(k)) convs.set(k, { seq: 0, messages: [] }); return convs.get(k); };
+const unreadOf = (messages, uid, readSeq) => messages.filter((m) => m.seq > readSeq && m.from.id !== uid).length;
+function toUser(uid, obj, except) { for (const o of conns) if (o.user.id === uid && o !== except) o.send(obj); }
 let nextUser = 1;
 let nextMsg = 1;
 
 function addUser(username, password) {
-  const u = { id: String(nextUser++), username, password };
-  users.set(username, u); byId.set(u.id, u);
+  const u = { id: nextUser++, username, password }; // user ids are integers (§3)
+  users.set(username, u); byId.set(String(u.id), u);
   return u;
 }
 if (args.includes('--demo')) for (const n of ['alice', 'bob', 'carol', 'dave', 'erin']) addUser(n, '1234');
@@ -190,23 +200,61 @@ function handle(c, event, d, reply, fail) {
       if (!ROOM_RE.test(d.room || '')) return fail('bad_request', 'bad room name');
       const first = ![...conns].some((o) => o.user.id === c.user.id && o.rooms.has(d.room));
       c.rooms.add(d.room);
+      myRooms(c.user.id).add(d.room);
       const r = room(d.room);
-      reply({ room: d.room, members: membersOf(d.room), lastSeq: r.seq });
+      reply({ room: d.room, members: membersOf(d.room), lastSeq: r.seq, readSeq: reads.get(`${c.user.id}|room:${d.room}`) || 0 });
       if (d.since != null) for (const m of r.messages) if (m.seq > d.since) c.send({ event: 'message:received', data: m });
       if (first) toRoomOthers(d.room, c.user.id, { event: 'user:joined', data: { room: d.room, userId: c.user.id, username: c.user.username, ts: Date.now() } });
       return;
     }
-    case 'room:leave': leave(c, d.room); return reply({ room: d.room });
+    case 'room:leave': leave(c, d.room); myRooms(c.user.id).delete(d.room); return reply({ room: d.room });
+    case 'rooms:mine': return reply([...myRooms(c.user.id)].sort().map((name) => {
+      const r = room(name); const readSeq = reads.get(`${c.user.id}|room:${name}`) || 0;
+      return { name, members: membersOf(name), lastSeq: r.seq, readSeq, unread: unreadOf(r.messages, c.user.id, readSeq) };
+    }));
+    case 'dm:list': {
+      const out = [];
+      for (const [k, cv] of convs) {
+        const [a, b] = k.split(':').map(Number);
+        if ((a !== c.user.id && b !== c.user.id) || !cv.messages.length) continue;
+        const peer = byId.get(String(a === c.user.id ? b : a));
+        const readSeq = reads.get(`${c.user.id}|dm:${peer.id}`) || 0;
+        out.push({ with: { id: peer.id, username: peer.username }, lastSeq: cv.seq, readSeq,
+          unread: unreadOf(cv.messages, c.user.id, readSeq), last: cv.messages.at(-1) });
+      }
+      return reply(out.sort((x, y) => y.last.ts - x.last.ts));
+    }
+    case 'dm:history': {
+      const peer = d.with != null ? byId.get(String(d.with)) : users.get(d.withUsername);
+      if (!peer) return fail('not_found', 'no such user');
+      const limit = Math.min(100, Math.max(1, d.limit ?? 50));
+      let list = conv(c.user.id, peer.id).messages;
+      if (d.since != null) return reply({ messages: list.filter((m) => m.seq > d.since).slice(0, limit) });
+      if (d.before != null) list = list.filter((m) => m.seq < d.before);
+      return reply({ messages: list.slice(-limit) });
+    }
+    case 'read:mark': {
+      if (!Number.isInteger(d.seq) || d.seq < 0) return fail('bad_request', 'seq');
+      let key; let last; const data = { seq: 0 };
+      if (d.room != null) { key = `room:${d.room}`; last = room(d.room).seq; data.room = d.room; }
+      else { const peer = byId.get(String(d.with)); if (!peer) return fail('not_found', 'no such user'); key = `dm:${peer.id}`; last = conv(c.user.id, peer.id).seq; data.with = peer.id; }
+      data.seq = Math.max(reads.get(`${c.user.id}|${key}`) || 0, Math.min(d.seq, last));
+      reads.set(`${c.user.id}|${key}`, data.seq);
+      reply({});
+      return toUser(c.user.id, { event: 'read:marked', data }, c);
+    }
     case 'rooms:list': return reply(roomList());
     case 'message:send': {
       if (!c.rooms.has(d.room)) return fail('forbidden', 'join the room first');
       if (typeof d.text !== 'string' || !d.text) return fail('bad_request', 'text required');
       if ([...d.text].length > 4000) return fail('too_large', 'text too long');
       if (!rateOk(c)) return fail('rate_limited', 'slow down');
+      if (d.clientMsgId && idem.has(`${c.user.id}|${d.clientMsgId}`)) return reply(idem.get(`${c.user.id}|${d.clientMsgId}`));
       const r = room(d.room);
       const m = { id: String(nextMsg++), room: d.room, seq: ++r.seq, from: me, text: d.text, ts: Date.now() };
       if (d.clientMsgId) m.clientMsgId = d.clientMsgId;
       r.messages.push(m);
+      if (d.clientMsgId) idem.set(`${c.user.id}|${d.clientMsgId}`, { id: m.id, seq: m.seq, ts: m.ts });
       reply({ id: m.id, seq: m.seq, ts: m.ts });
       toRoom(d.room, { event: 'message:received', data: m });
       return;
@@ -216,13 +264,18 @@ function handle(c, event, d, reply, fail) {
       if (!to) return fail('not_found', 'no such user');
       if ([...(d.text || '')].length > 4000) return fail('too_large', 'text too long');
       if (!rateOk(c)) return fail('rate_limited', 'slow down');
-      const m = { id: String(nextMsg++), from: me, to: to.id, text: d.text, ts: Date.now() };
+      if (d.clientMsgId && idem.has(`${c.user.id}|${d.clientMsgId}`)) return reply(idem.get(`${c.user.id}|${d.clientMsgId}`));
+      const cv = conv(me.id, to.id);
+      const m = { id: String(nextMsg++), seq: ++cv.seq, from: me, to: to.id, text: d.text, ts: Date.now() };
       if (d.clientMsgId) m.clientMsgId = d.clientMsgId;
-      reply({ id: m.id, ts: m.ts });
+      cv.messages.push(m);
+      if (d.clientMsgId) idem.set(`${c.user.id}|${d.clientMsgId}`, { id: m.id, seq: m.seq, ts: m.ts });
+      reply({ id: m.id, seq: m.seq, ts: m.ts });
       for (const o of conns) if ((o.user.id === to.id || o.user.id === me.id) && o !== c) o.send({ event: 'message:private:received', data: m });
       return;
     }
     case 'typing:start': case 'typing:stop':
+      if (typeof d.room !== 'string') return fail('bad_request', 'room required'); // as the real server (§3)
       toRoomOthers(d.room, c.user.id, { event: event === 'typing:start' ? 'typing:user:start' : 'typing:user:stop', data: { room: d.room, userId: c.user.id } });
       return reply({});
     case 'presence:list': {

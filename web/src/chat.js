@@ -1,30 +1,45 @@
 // ChatStore: the client's state and everything that changes it. React reads it
 // through useSyncExternalStore (see useChat.js); components call its methods.
 //
-// Resume without gaps or duplicates: each room remembers the messages it holds,
-// sorted by seq. After every (re)connect each joined room is joined again with
-// `since` = the highest seq held, so the server replays exactly what was missed;
-// every insert is deduplicated by seq, so a replayed or doubled push is harmless.
+// What the user has lives on the server (docs/protocol.md §8): the rooms come from `rooms:mine`, the
+// conversations from `dm:list`, read state from their `readSeq`/`unread` and from `read:marked`. Both are
+// fetched on every (re)connect. The device keeps only the session, the open conversation and the outbox.
+//
+// Resume without gaps or duplicates: each room and conversation holds its messages sorted by seq. After every
+// (re)connect each room is joined again with `since` = the highest seq held, and each loaded conversation asks
+// `dm:history` with `since`; every insert is deduplicated by seq, so a replayed or doubled push is harmless.
+//
+// Outbox: a message is first an outbox item with a clientMsgId made when it is typed, persisted per user. It
+// is sent when the connection is up (rooms: once joined on this connection), one at a time in the order typed,
+// and resent with the same clientMsgId after a lost connection or reload until the server answers; the server
+// stores a clientMsgId once (§8 idempotent sends). An error other than `unavailable` marks it failed (Retry).
 
 import { Connection } from './connection.js';
 import * as api from './api.js';
-import { readUserState, writeUserState } from './session.js';
+import { readUserState, writeUserState, removeUserState } from './session.js';
 import { MAX_TEXT_CHARS, codePoints, errorText, newClientMsgId } from './util.js';
 
 const PAGE = 50;
+const CATCH_UP_PAGE = 100;
 const TYPING_TTL = 6000;      // a peer's typing indicator fades if not refreshed
 const TYPING_IDLE = 3000;     // we send typing:stop after this much idle time
 const TYPING_REFRESH = 2500;  // and repeat typing:start this often while typing
-const POLL_MS = 15000;        // rooms and presence refresh
-const DM_KEEP = 200;          // direct messages kept per peer in localStorage
+const POLL_MS = 15000;        // rooms, conversations and presence refresh
+const READ_DEBOUNCE = 400;    // read:mark is sent this long after the last change
+const RESEND_MS = 3000;       // an outbox item answered `unavailable` on a live connection is retried after this
 
-function newRoom(name) {
-  return { name, members: null, messages: [], pending: [], loaded: false, loadingOlder: false,
-    hasMore: true, unread: 0, error: null };
+function newRoom(name, extra) {
+  return { name, members: null, messages: [], loaded: false, loadingOlder: false, hasMore: true,
+    lastSeq: 0, readSeq: 0, unread: 0, joined: false, localOnly: false, error: null, ...extra };
 }
 
-function maxSeq(room) {
-  return room.messages.length ? room.messages[room.messages.length - 1].seq : 0;
+function newDm(peerId, username) {
+  return { peerId, username, messages: [], loaded: false, loadingOlder: false, hasMore: true,
+    lastSeq: 0, readSeq: 0, unread: 0, lastTs: 0 };
+}
+
+function maxSeq(conv) {
+  return conv.messages.length ? conv.messages[conv.messages.length - 1].seq : 0;
 }
 
 /** Merges messages into a seq-sorted array, dropping any seq already held. */
@@ -41,36 +56,49 @@ export function mergeBySeq(list, incoming) {
   return list.concat(add).sort((a, b) => a.seq - b.seq);
 }
 
+const convKey = (kind, key) => `${kind}:${key}`;
+const dmTypingKey = (peerId) => `dm:${peerId}`;
+
 export class ChatStore {
   constructor(session, { onExpired }) {
     this.session = session;
     this.me = session.user;
     this.onExpired = onExpired;
     this.listeners = new Set();
-    this.typingState = {}; // room -> { sentAt, stopTimer }
+    this.typingState = {};       // typing key (room name or dm:<id>) -> { sentAt, stopTimer }
+    this.pendingMarks = new Map(); // conv key -> { kind, key, seq } not yet sent
+    this.pendingLeaves = new Set(); // rooms left while disconnected
+    this.inFlight = new Set();   // clientMsgIds being sent
+    this.dmTyping = null;        // does the server take typing:start {with}? null = not known on this connection
     const uid = this.me.id;
-    const joined = readUserState(uid, 'rooms', []);
+    removeUserState(uid, 'dms'); // direct messages are on the server now (§8)
+    const outbox = readUserState(uid, 'outbox', []).filter((o) => o && o.clientMsgId && o.text && o.target != null)
+      .map((o) => (o.status === 'failed' ? o : { ...o, status: 'pending' }));
+    const active = readUserState(uid, 'active', null);
     const rooms = {};
-    for (const name of joined) rooms[name] = newRoom(name);
-    const dms = readUserState(uid, 'dms', {});
-    for (const k of Object.keys(dms)) dms[k] = { ...dms[k], unread: 0 };
+    if (active?.type === 'room') rooms[active.name] = newRoom(active.name);
+    for (const o of outbox) if (o.kind === 'room' && !rooms[o.target]) rooms[o.target] = newRoom(o.target);
+    const dms = {};
+    if (active?.type === 'dm') dms[active.id] = newDm(Number(active.id), active.username || `user ${active.id}`);
+    for (const o of outbox) if (o.kind === 'dm' && !dms[o.target]) dms[o.target] = newDm(Number(o.target), o.username || `user ${o.target}`);
     this.state = {
       me: this.me,
       conn: { state: 'connecting' },
+      synced: false,       // rooms:mine and dm:list answered at least once
       rooms,
-      roomOrder: joined,
+      roomOrder: Object.keys(rooms).sort(),
       available: [],
       online: [],
       users: { [uid]: this.me.username },
       dms,
-      active: readUserState(uid, 'active', joined.length ? { type: 'room', name: joined[0] } : null),
+      outbox,
+      active,
       typing: {},
       notice: null,
     };
-    if (this.state.active?.type === 'room' && !rooms[this.state.active.name]) this.state.active = null;
     this.conn = new Connection({
       token: session.token,
-      onStatus: (s) => this.set({ conn: s }),
+      onStatus: (s) => this.onStatus(s),
       onEvent: (e, d) => this.handleEvent(e, d),
       onOpen: () => this.handleOpen(),
       onExpired: (reason) => this.expire(reason),
@@ -100,19 +128,30 @@ export class ChatStore {
     });
   }
 
-  persist() {
-    const s = this.state;
-    writeUserState(this.me.id, 'rooms', s.roomOrder);
-    writeUserState(this.me.id, 'active', s.active);
+  updateDm(peerId, fn, username) {
+    this.set((s) => {
+      const c = s.dms[peerId] || newDm(Number(peerId), username || s.users[peerId] || `user ${peerId}`);
+      const d = fn(c);
+      if (!d || (d === c && s.dms[peerId])) return null;
+      return { dms: { ...s.dms, [peerId]: d } };
+    });
   }
 
-  persistDms() {
-    const out = {};
-    for (const [k, c] of Object.entries(this.state.dms)) {
-      out[k] = { peerId: c.peerId, username: c.username,
-        messages: c.messages.filter((m) => !m.status || m.status === 'sent').slice(-DM_KEEP) };
-    }
-    writeUserState(this.me.id, 'dms', out);
+  persistActive() {
+    writeUserState(this.me.id, 'active', this.state.active);
+  }
+
+  persistOutbox() {
+    writeUserState(this.me.id, 'outbox', this.state.outbox.map(({ clientMsgId, kind, target, username, text, ts, status, error }) =>
+      ({ clientMsgId, kind, target, username, text, ts, status, error })));
+  }
+
+  setOutbox(fn) {
+    this.set((s) => {
+      const outbox = fn(s.outbox);
+      return outbox === s.outbox ? null : { outbox };
+    });
+    this.persistOutbox();
   }
 
   // ---- lifecycle ------------------------------------------------------------
@@ -121,9 +160,12 @@ export class ChatStore {
     // Show the room list right away, even before the socket is up.
     api.listRooms(this.session.token).then((list) => this.applyRoomList(list), () => {});
     this.poll = setInterval(() => {
-      if (this.conn.isOpen) { this.refreshRooms(); this.refreshPresence(); }
+      if (this.conn.isOpen) { this.refreshRooms(); this.refreshPresence(); this.syncRooms(false); this.syncDms(false); }
     }, POLL_MS);
     this.sweep = setInterval(() => this.sweepTyping(), 1000);
+    this.onVisible = () => this.markActiveRead();
+    document.addEventListener('visibilitychange', this.onVisible);
+    window.addEventListener('focus', this.onVisible);
     const ms = (this.session.expiresAt || 0) - Date.now();
     if (this.session.expiresAt && ms < 2 ** 31 - 1) {
       this.expiryTimer = setTimeout(() => this.expire('Your session has expired. Please sign in again.'), Math.max(0, ms));
@@ -136,6 +178,11 @@ export class ChatStore {
     clearTimeout(this.expiryTimer);
     clearTimeout(this.noticeTimer);
     clearTimeout(this.refreshTimer);
+    clearTimeout(this.markTimer);
+    clearTimeout(this.resendTimer);
+    clearTimeout(this.syncTimer);
+    document.removeEventListener('visibilitychange', this.onVisible);
+    window.removeEventListener('focus', this.onVisible);
     for (const t of Object.values(this.typingState)) clearTimeout(t.stopTimer);
     this.conn.stop();
   }
@@ -145,8 +192,30 @@ export class ChatStore {
     this.onExpired(reason);
   }
 
+  onStatus(status) {
+    if (status.state !== 'open') {
+      // Room membership belongs to the connection: nothing is joined until the next open rejoins.
+      this.set((s) => {
+        if (!Object.values(s.rooms).some((r) => r.joined)) return { conn: status };
+        const rooms = {};
+        for (const [n, r] of Object.entries(s.rooms)) rooms[n] = r.joined ? { ...r, joined: false } : r;
+        return { conn: status, rooms };
+      });
+      for (const t of Object.values(this.typingState)) clearTimeout(t.stopTimer);
+      this.typingState = {};
+      return;
+    }
+    this.set({ conn: status });
+  }
+
   handleOpen() {
-    for (const name of this.state.roomOrder) this.joinOnServer(name);
+    this.dmTyping = null;
+    for (const name of this.pendingLeaves) this.conn.request('room:leave', { room: name }).catch(() => {});
+    this.pendingLeaves.clear();
+    this.sendMarks();
+    this.syncRooms(true);
+    this.syncDms(true);
+    this.flushOutbox(); // direct messages go at once; room messages once their room is joined
     this.refreshRooms();
     this.refreshPresence();
   }
@@ -162,17 +231,143 @@ export class ChatStore {
     this.set({ notice: null });
   }
 
+  // ---- read state -------------------------------------------------------------
+  isMine(m) {
+    return m.from && String(m.from.id) === String(this.me.id);
+  }
+
+  /**
+   * Adds messages (pushes, replays, history) to a room or conversation; counts as unread the ones from other
+   * users past both the read mark and the newest seq counted so far (the server's `unread` covers the rest).
+   */
+  absorb(conv, msgs) {
+    const messages = mergeBySeq(conv.messages, msgs);
+    if (messages === conv.messages) return conv;
+    let { lastSeq, unread } = conv;
+    for (const m of [...msgs].sort((a, b) => a.seq - b.seq)) {
+      if (m.seq <= lastSeq) continue;
+      if (!this.isMine(m) && m.seq > conv.readSeq) unread += 1;
+      lastSeq = m.seq;
+    }
+    const newest = messages[messages.length - 1];
+    return { ...conv, messages, lastSeq, unread, lastTs: Math.max(conv.lastTs || 0, newest?.ts || 0) };
+  }
+
+  /** Unread after the read mark moved to `readSeq`, from the messages held (all of them past a loaded start). */
+  unreadAfter(conv, readSeq) {
+    if (readSeq >= conv.lastSeq) return 0;
+    return conv.messages.filter((m) => m.seq > readSeq && !this.isMine(m)).length;
+  }
+
+  /** Applies a server snapshot {lastSeq, readSeq, unread} (rooms:mine, dm:list) to what is held. */
+  snapshot(conv, s) {
+    const readSeq = Math.max(conv.readSeq, s.readSeq || 0);
+    const lastSeq = Math.max(conv.lastSeq, s.lastSeq || 0);
+    let unread = s.unread || 0;
+    for (const m of conv.messages) if (m.seq > (s.lastSeq || 0) && m.seq > readSeq && !this.isMine(m)) unread += 1;
+    if (readSeq > (s.readSeq || 0)) unread = Math.min(unread, this.unreadAfter({ ...conv, lastSeq }, readSeq));
+    return { ...conv, readSeq, lastSeq, unread };
+  }
+
+  activeConv(s = this.state) {
+    const a = s.active;
+    if (a?.type === 'room') return s.rooms[a.name] ? { kind: 'room', key: a.name, conv: s.rooms[a.name] } : null;
+    if (a?.type === 'dm') return s.dms[a.id] ? { kind: 'dm', key: a.id, conv: s.dms[a.id] } : null;
+    return null;
+  }
+
+  /** The open room or conversation, if the page is visible, is read up to the newest message it shows. */
+  markActiveRead() {
+    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+    const a = this.activeConv();
+    if (!a || !a.conv.loaded) return;
+    const seq = maxSeq(a.conv);
+    if (seq > a.conv.readSeq || a.conv.unread) this.markRead(a.kind, a.key, Math.max(seq, a.conv.readSeq));
+  }
+
+  markRead(kind, key, seq) {
+    const fn = (c) => ({ ...c, readSeq: Math.max(c.readSeq, seq), unread: this.unreadAfter(c, Math.max(c.readSeq, seq)) });
+    if (kind === 'room') this.updateRoom(key, fn); else this.updateDm(key, fn);
+    const k = convKey(kind, key);
+    const prev = this.pendingMarks.get(k);
+    if (!prev || prev.seq < seq) this.pendingMarks.set(k, { kind, key, seq });
+    clearTimeout(this.markTimer);
+    this.markTimer = setTimeout(() => this.sendMarks(), READ_DEBOUNCE);
+  }
+
+  sendMarks() {
+    if (!this.conn.isOpen) return; // sent again by handleOpen
+    for (const [k, mark] of this.pendingMarks) {
+      this.pendingMarks.delete(k);
+      const data = mark.kind === 'room' ? { room: mark.key, seq: mark.seq } : { with: Number(mark.key), seq: mark.seq };
+      this.conn.request('read:mark', data).catch((e) => {
+        if (e.code === 'unavailable' && !this.pendingMarks.has(k)) this.pendingMarks.set(k, mark);
+      });
+    }
+  }
+
+  /** read:marked from another of the user's connections. */
+  onReadMarked(d) {
+    if (!d || typeof d.seq !== 'number') return;
+    const apply = (c) => {
+      const readSeq = Math.max(c.readSeq, d.seq);
+      if (readSeq === c.readSeq && !(c.unread && readSeq >= c.lastSeq)) return c;
+      if (readSeq < c.lastSeq && !c.loaded) this.scheduleSync();
+      return { ...c, readSeq, unread: Math.min(c.unread, this.unreadAfter(c, readSeq)) };
+    };
+    if (typeof d.room === 'string') this.updateRoom(d.room, apply);
+    else if (d.with != null && this.state.dms[d.with]) this.updateDm(d.with, apply);
+  }
+
   // ---- rooms ----------------------------------------------------------------
+  /**
+   * rooms:mine. On a (re)connect (`full`) it is the list: rooms left elsewhere go, and each room is joined on
+   * this connection. On a poll it only adds rooms joined elsewhere and refreshes the counts.
+   */
+  async syncRooms(full) {
+    let list;
+    try { list = await this.conn.request('rooms:mine'); } catch { return; }
+    if (!Array.isArray(list)) return;
+    const legacy = readUserState(this.me.id, 'rooms', null); // the room list an older client kept on the device
+    this.set((s) => {
+      const rooms = {};
+      for (const e of list) {
+        if (this.pendingLeaves.has(e.name)) continue;
+        const r = s.rooms[e.name] || newRoom(e.name);
+        rooms[e.name] = { ...this.snapshot(r, e), members: e.members ?? r.members };
+      }
+      for (const [n, r] of Object.entries(s.rooms)) {
+        if (rooms[n]) continue;
+        // Keep a room joined on this device but not yet on the server, one the outbox writes to, and on a poll
+        // any room this connection is in (its join may be newer than the list).
+        if (r.localOnly || (!full && r.joined) || s.outbox.some((o) => o.kind === 'room' && o.target === n)) rooms[n] = r;
+      }
+      if (Array.isArray(legacy)) for (const n of legacy) if (typeof n === 'string' && !rooms[n]) rooms[n] = newRoom(n, { localOnly: true });
+      let active = s.active;
+      if (active?.type === 'room' && !rooms[active.name]) active = null;
+      return { rooms, roomOrder: Object.keys(rooms).sort(), active, synced: true };
+    });
+    if (Array.isArray(legacy)) removeUserState(this.me.id, 'rooms');
+    this.persistActive();
+    for (const [name, r] of Object.entries(this.state.rooms)) if (!r.joined) this.joinOnServer(name);
+    this.markActiveRead();
+  }
+
   async joinOnServer(name) {
     const room = this.state.rooms[name];
-    if (!room) return;
+    if (!room || room.joining) return;
     const data = { room: name };
     if (room.loaded) data.since = maxSeq(room);
+    this.updateRoom(name, (r) => ({ ...r, joining: true }));
     try {
       const reply = await this.conn.request('room:join', data);
-      this.updateRoom(name, (r) => ({ ...r, members: reply?.members ?? r.members, error: null }));
+      this.updateRoom(name, (r) => ({ ...r, joining: false, joined: true, localOnly: false, error: null,
+        members: reply?.members ?? r.members, readSeq: Math.max(r.readSeq, reply?.readSeq || 0) }));
       if (!this.state.rooms[name]?.loaded) await this.loadLatest(name);
+      this.flushOutbox();
+      this.markActiveRead();
     } catch (e) {
+      this.updateRoom(name, (r) => ({ ...r, joining: false }));
       if (e.code === 'unavailable') return; // the next reconnect joins again
       this.updateRoom(name, (r) => ({ ...r, error: errorText(e) }));
       this.notify(`Could not join #${name}: ${errorText(e)}`);
@@ -189,8 +384,9 @@ export class ChatStore {
         res = await api.roomHistory(this.session.token, name, { limit: PAGE }); // same data over HTTP
       }
       const msgs = res?.messages || [];
-      this.updateRoom(name, (r) => ({ ...r, loaded: true, messages: mergeBySeq(r.messages, msgs),
+      this.updateRoom(name, (r) => ({ ...this.absorb(r, msgs), loaded: true,
         hasMore: msgs.length >= PAGE && msgs[0].seq > 1 }));
+      this.markActiveRead();
     } catch (e) {
       if (e.code !== 'unavailable') this.notify(`Could not load #${name}: ${errorText(e)}`);
     }
@@ -207,7 +403,7 @@ export class ChatStore {
         ? await this.conn.request('history', { room: name, before, limit: PAGE })
         : await api.roomHistory(this.session.token, name, { before, limit: PAGE });
       const msgs = res?.messages || [];
-      this.updateRoom(name, (r) => ({ ...r, loadingOlder: false, messages: mergeBySeq(r.messages, msgs),
+      this.updateRoom(name, (r) => ({ ...this.absorb(r, msgs), loadingOlder: false,
         hasMore: msgs.length >= PAGE && msgs[0].seq > 1 }));
     } catch (e) {
       this.updateRoom(name, (r) => ({ ...r, loadingOlder: false }));
@@ -216,8 +412,10 @@ export class ChatStore {
   }
 
   joinRoom(name) {
+    this.pendingLeaves.delete(name);
     if (!this.state.rooms[name]) {
-      this.set((s) => ({ rooms: { ...s.rooms, [name]: newRoom(name) }, roomOrder: [...s.roomOrder, name] }));
+      this.set((s) => ({ rooms: { ...s.rooms, [name]: newRoom(name, { localOnly: true }) },
+        roomOrder: [...s.roomOrder, name].sort() }));
       if (this.conn.isOpen) this.joinOnServer(name);
     }
     this.select({ type: 'room', name });
@@ -227,6 +425,8 @@ export class ChatStore {
     if (!this.state.rooms[name]) return;
     this.stopTyping(name);
     if (this.conn.isOpen) this.conn.request('room:leave', { room: name }).catch(() => {});
+    else this.pendingLeaves.add(name);
+    this.pendingMarks.delete(convKey('room', name));
     this.set((s) => {
       const rooms = { ...s.rooms };
       delete rooms[name];
@@ -239,23 +439,21 @@ export class ChatStore {
       }
       return { rooms, roomOrder, typing, active };
     });
-    this.persist();
+    this.setOutbox((o) => (o.some((x) => x.kind === 'room' && x.target === name) ? o.filter((x) => !(x.kind === 'room' && x.target === name)) : o));
+    this.persistActive();
     this.scheduleRefresh();
   }
 
   select(active) {
-    this.set((s) => {
-      const patch = { active };
-      if (active?.type === 'room' && s.rooms[active.name]?.unread) {
-        patch.rooms = { ...s.rooms, [active.name]: { ...s.rooms[active.name], unread: 0 } };
-      }
-      if (active?.type === 'dm') {
-        const c = s.dms[active.id] || { peerId: active.id, username: s.users[active.id] || active.username || `user ${active.id}`, messages: [] };
-        patch.dms = { ...s.dms, [active.id]: { ...c, unread: 0 } };
-      }
-      return patch;
-    });
-    this.persist();
+    if (active?.type === 'dm') {
+      const id = Number(active.id);
+      active = { type: 'dm', id, username: active.username || this.state.dms[id]?.username || this.state.users[id] };
+      if (!this.state.dms[id]) this.updateDm(id, (c) => c, active.username);
+    }
+    this.set({ active });
+    this.persistActive();
+    if (active?.type === 'dm' && !this.state.dms[active.id]?.loaded) this.loadDm(active.id);
+    this.markActiveRead();
   }
 
   applyRoomList(list) {
@@ -292,140 +490,242 @@ export class ChatStore {
     }, 300);
   }
 
-  // ---- sending ----------------------------------------------------------------
+  /** Asks rooms:mine and dm:list again soon (a read mark moved further than what is held can tell). */
+  scheduleSync() {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      if (this.conn.isOpen) { this.syncRooms(false); this.syncDms(false); }
+    }, 300);
+  }
+
+  // ---- direct messages ------------------------------------------------------------
+  /** dm:list: every conversation with its counts; on a (re)connect, loaded ones catch up with `since`. */
+  async syncDms(full) {
+    let list;
+    try { list = await this.conn.request('dm:list'); } catch { return; }
+    if (!Array.isArray(list)) return;
+    this.set((s) => {
+      const dms = { ...s.dms };
+      const users = { ...s.users };
+      for (const e of list) {
+        if (!e?.with) continue;
+        const id = Number(e.with.id);
+        users[id] = e.with.username;
+        const c = dms[id] || newDm(id, e.with.username);
+        dms[id] = { ...this.snapshot(c, e), username: e.with.username, lastTs: Math.max(c.lastTs || 0, e.last?.ts || 0) };
+      }
+      return { dms, users, synced: true };
+    });
+    if (full) {
+      for (const c of Object.values(this.state.dms)) if (c.loaded) this.catchUpDm(c.peerId);
+      const a = this.state.active;
+      if (a?.type === 'dm' && !this.state.dms[a.id]?.loaded) this.loadDm(a.id);
+    }
+    this.markActiveRead();
+  }
+
+  async loadDm(peerId) {
+    const c = this.state.dms[peerId];
+    if (!c || c.loading || !this.conn.isOpen) return;
+    this.updateDm(peerId, (x) => ({ ...x, loading: true }));
+    try {
+      const res = await this.conn.request('dm:history', { with: Number(peerId), limit: PAGE });
+      const msgs = res?.messages || [];
+      this.updateDm(peerId, (x) => ({ ...this.absorb(x, msgs), loading: false, loaded: true,
+        hasMore: msgs.length >= PAGE && msgs[0].seq > 1 }));
+      this.markActiveRead();
+    } catch (e) {
+      this.updateDm(peerId, (x) => ({ ...x, loading: false }));
+      if (e.code !== 'unavailable') this.notify(`Could not load the conversation: ${errorText(e)}`);
+    }
+  }
+
+  /** After a reconnect: every message past the newest held, page by page. */
+  async catchUpDm(peerId) {
+    try {
+      for (let i = 0; i < 50; i++) {
+        const since = maxSeq(this.state.dms[peerId]);
+        const res = await this.conn.request('dm:history', { with: Number(peerId), since, limit: CATCH_UP_PAGE });
+        const msgs = res?.messages || [];
+        this.updateDm(peerId, (x) => this.absorb(x, msgs));
+        if (msgs.length < CATCH_UP_PAGE) break;
+      }
+      this.markActiveRead();
+    } catch { /* the next reconnect catches up */ }
+  }
+
+  async loadOlderDm(peerId) {
+    const c = this.state.dms[peerId];
+    if (!c || c.loadingOlder || !c.hasMore || !c.loaded || !c.messages.length || !this.conn.isOpen) return;
+    this.updateDm(peerId, (x) => ({ ...x, loadingOlder: true }));
+    try {
+      const res = await this.conn.request('dm:history', { with: Number(peerId), before: c.messages[0].seq, limit: PAGE });
+      const msgs = res?.messages || [];
+      this.updateDm(peerId, (x) => ({ ...this.absorb(x, msgs), loadingOlder: false,
+        hasMore: msgs.length >= PAGE && msgs[0].seq > 1 }));
+    } catch (e) {
+      this.updateDm(peerId, (x) => ({ ...x, loadingOlder: false }));
+      this.notify(`Could not load older messages: ${errorText(e)}`);
+    }
+  }
+
+  onPrivateMessage(d) {
+    if (!d || !d.from || typeof d.seq !== 'number') return;
+    const mine = this.isMine(d);
+    const peerId = Number(mine ? d.to : d.from.id);
+    if (!mine) {
+      this.set((s) => (s.users[d.from.id] === d.from.username ? null : { users: { ...s.users, [d.from.id]: d.from.username } }));
+      this.setTyping(dmTypingKey(peerId), peerId, false);
+    }
+    const known = this.state.dms[peerId];
+    this.updateDm(peerId, (c) => ({ ...this.absorb(c, [d]), username: mine ? c.username : d.from.username }),
+      mine ? this.state.users[peerId] : d.from.username);
+    if (mine && !known && !this.state.users[peerId]) this.scheduleSync(); // learn the other user's name
+    // Sent from this user's other device: it is no longer in this device's outbox if it was there.
+    if (mine && d.clientMsgId) this.setOutbox((o) => (o.some((x) => x.clientMsgId === d.clientMsgId) ? o.filter((x) => x.clientMsgId !== d.clientMsgId) : o));
+    this.markActiveRead();
+  }
+
+  // ---- sending (the outbox) ----------------------------------------------------------
   checkText(text) {
     if (!text.trim()) return null;
     if (codePoints(text) > MAX_TEXT_CHARS) return { code: 'too_large' };
     return true;
   }
 
-  async sendMessage(name, text) {
+  enqueue(kind, target, text) {
     const ok = this.checkText(text);
     if (ok === null) return false;
     if (ok !== true) { this.notify(errorText(ok)); return false; }
+    const item = { clientMsgId: newClientMsgId(), kind, target, text, ts: Date.now(), status: 'pending' };
+    if (kind === 'dm') item.username = this.state.dms[target]?.username;
+    this.setOutbox((o) => [...o, item]);
+    this.flushOutbox();
+    return true;
+  }
+
+  sendMessage(name, text) {
     this.stopTyping(name);
-    const clientMsgId = newClientMsgId();
-    const item = { clientMsgId, text, ts: Date.now(), from: this.me, status: 'sending' };
-    this.updateRoom(name, (r) => ({ ...r, pending: [...r.pending, item] }));
-    this.deliverRoomMessage(name, item);
-    return true;
+    return this.enqueue('room', name, text);
   }
 
-  async deliverRoomMessage(name, item) {
+  sendPrivate(peerId, text) {
+    this.stopTyping(dmTypingKey(peerId));
+    return this.enqueue('dm', Number(peerId), text);
+  }
+
+  /** Sends the pending outbox items, oldest first, one at a time; runs again whenever something may be sendable. */
+  flushOutbox() {
+    if (this.flushing) { this.flushAgain = true; return; }
+    this.flushing = true;
+    (async () => {
+      try {
+        do {
+          this.flushAgain = false;
+          for (const item of this.state.outbox) {
+            if (!this.conn.isOpen) break;
+            if (item.status !== 'pending' || this.inFlight.has(item.clientMsgId)) continue;
+            if (item.kind === 'room' && !this.state.rooms[item.target]?.joined) continue;
+            await this.deliver(item);
+          }
+        } while (this.flushAgain && this.conn.isOpen);
+      } finally {
+        this.flushing = false;
+      }
+    })();
+  }
+
+  async deliver(item) {
     const { clientMsgId, text } = item;
+    if (!this.state.outbox.some((x) => x.clientMsgId === clientMsgId)) return; // discarded meanwhile
+    this.inFlight.add(clientMsgId);
     try {
-      const reply = await this.conn.request('message:send', { room: name, text, clientMsgId });
-      this.updateRoom(name, (r) => {
-        if (r.messages.some((m) => m.seq === reply.seq)) {
-          return { ...r, pending: r.pending.filter((p) => p.clientMsgId !== clientMsgId) };
-        }
-        return { ...r, pending: r.pending.map((p) => (p.clientMsgId === clientMsgId ? { ...p, seq: reply.seq, status: 'sent' } : p)) };
-      });
+      if (item.kind === 'room') {
+        const reply = await this.conn.request('message:send', { room: item.target, text, clientMsgId });
+        const msg = { id: reply.id, room: item.target, seq: reply.seq, ts: reply.ts ?? item.ts, from: this.me, text, clientMsgId };
+        this.updateRoom(item.target, (r) => this.absorb(r, [msg]));
+      } else {
+        const peerId = Number(item.target);
+        const reply = await this.conn.request('message:private', { to: peerId, text, clientMsgId });
+        const msg = { id: reply.id, seq: reply.seq, ts: reply.ts ?? item.ts, from: this.me, to: peerId, text, clientMsgId };
+        this.updateDm(peerId, (c) => this.absorb(c, [msg]));
+      }
+      this.setOutbox((o) => o.filter((x) => x.clientMsgId !== clientMsgId));
+      this.markActiveRead();
     } catch (e) {
-      this.updateRoom(name, (r) => ({ ...r,
-        pending: r.pending.map((p) => (p.clientMsgId === clientMsgId ? { ...p, status: 'failed', error: errorText(e) } : p)) }));
+      if (e.code === 'unavailable') {
+        // Lost with the connection (the next open sends it again, with the same clientMsgId), or no answer
+        // in time on a live connection: try again shortly.
+        clearTimeout(this.resendTimer);
+        this.resendTimer = setTimeout(() => this.flushOutbox(), RESEND_MS);
+        return;
+      }
+      this.setOutbox((o) => o.map((x) => (x.clientMsgId === clientMsgId ? { ...x, status: 'failed', error: errorText(e) } : x)));
       this.notify(errorText(e));
+    } finally {
+      this.inFlight.delete(clientMsgId);
     }
   }
 
-  retryRoomMessage(name, clientMsgId) {
-    const p = this.state.rooms[name]?.pending.find((x) => x.clientMsgId === clientMsgId);
-    if (!p) return;
-    this.updateRoom(name, (r) => ({ ...r,
-      pending: r.pending.map((x) => (x.clientMsgId === clientMsgId ? { ...x, status: 'sending', error: null } : x)) }));
-    this.deliverRoomMessage(name, p);
+  retryMessage(clientMsgId) {
+    this.setOutbox((o) => o.map((x) => (x.clientMsgId === clientMsgId && x.status === 'failed' ? { ...x, status: 'pending', error: null } : x)));
+    this.flushOutbox();
   }
 
-  discardRoomMessage(name, clientMsgId) {
-    this.updateRoom(name, (r) => ({ ...r, pending: r.pending.filter((x) => x.clientMsgId !== clientMsgId) }));
-  }
-
-  async sendPrivate(peerId, text) {
-    const ok = this.checkText(text);
-    if (ok === null) return false;
-    if (ok !== true) { this.notify(errorText(ok)); return false; }
-    const clientMsgId = newClientMsgId();
-    const item = { id: null, clientMsgId, from: this.me, to: peerId, text, ts: Date.now(), status: 'sending' };
-    this.addDm(peerId, item, false);
-    this.deliverPrivate(peerId, item);
-    return true;
-  }
-
-  async deliverPrivate(peerId, item) {
-    const patch = (fields) => this.set((s) => {
-      const c = s.dms[peerId];
-      if (!c) return null;
-      return { dms: { ...s.dms, [peerId]: { ...c,
-        messages: c.messages.map((m) => (m.clientMsgId === item.clientMsgId && m.from.id === this.me.id ? { ...m, ...fields } : m)) } } };
-    });
-    try {
-      const reply = await this.conn.request('message:private', { to: peerId, text: item.text, clientMsgId: item.clientMsgId });
-      patch({ id: reply.id, ts: reply.ts ?? item.ts, status: 'sent', error: null });
-      this.persistDms();
-    } catch (e) {
-      patch({ status: 'failed', error: errorText(e) });
-      this.notify(errorText(e));
-    }
-  }
-
-  retryPrivate(peerId, clientMsgId) {
-    const m = this.state.dms[peerId]?.messages.find((x) => x.clientMsgId === clientMsgId && x.status === 'failed');
-    if (!m) return;
-    this.set((s) => ({ dms: { ...s.dms, [peerId]: { ...s.dms[peerId],
-      messages: s.dms[peerId].messages.map((x) => (x === m ? { ...x, status: 'sending', error: null } : x)) } } }));
-    this.deliverPrivate(peerId, m);
-  }
-
-  discardPrivate(peerId, clientMsgId) {
-    this.set((s) => ({ dms: { ...s.dms, [peerId]: { ...s.dms[peerId],
-      messages: s.dms[peerId].messages.filter((x) => !(x.clientMsgId === clientMsgId && x.status === 'failed')) } } }));
-  }
-
-  addDm(peerId, msg, incoming) {
-    this.set((s) => {
-      const c = s.dms[peerId] || { peerId, username: s.users[peerId] || `user ${peerId}`, messages: [], unread: 0 };
-      if (msg.id != null && c.messages.some((m) => m.id === msg.id)) return null;
-      if (msg.clientMsgId && msg.from.id === this.me.id
-        && c.messages.some((m) => m.clientMsgId === msg.clientMsgId && m.from.id === this.me.id)) return null;
-      const isActive = s.active?.type === 'dm' && String(s.active.id) === String(peerId);
-      const username = msg.from.id !== this.me.id ? msg.from.username : c.username;
-      return { dms: { ...s.dms, [peerId]: { ...c, username,
-        messages: [...c.messages, msg],
-        unread: incoming && !isActive && msg.from.id !== this.me.id ? (c.unread || 0) + 1 : c.unread || 0 } } };
-    });
-    if (incoming) this.persistDms();
+  discardMessage(clientMsgId) {
+    if (this.inFlight.has(clientMsgId)) return;
+    this.setOutbox((o) => o.filter((x) => x.clientMsgId !== clientMsgId));
   }
 
   // ---- typing -------------------------------------------------------------------
+  /** Room typing (§3 typing:start {room}). */
   typing(name) {
-    if (!this.conn.isOpen || !this.state.rooms[name]) return;
-    const t = this.typingState[name] || (this.typingState[name] = { sentAt: 0, stopTimer: null });
+    if (!this.conn.isOpen || !this.state.rooms[name]?.joined) return;
+    this.typingTo(name, { room: name });
+  }
+
+  /**
+   * Typing in a direct conversation. The contract has typing:start only for rooms (§3); a server that also takes
+   * `typing:start {with}` is detected by the first answer on each connection: `bad_request` turns it off until
+   * the next connection, so against this build it sends one refused request and nothing else.
+   */
+  typingDm(peerId) {
+    if (!this.conn.isOpen || this.dmTyping === false) return;
+    this.typingTo(dmTypingKey(peerId), { with: Number(peerId) });
+  }
+
+  typingTo(key, data) {
+    const t = this.typingState[key] || (this.typingState[key] = { sentAt: 0, stopTimer: null, data });
     const now = Date.now();
     if (now - t.sentAt > TYPING_REFRESH) {
       t.sentAt = now;
-      this.conn.request('typing:start', { room: name }).catch(() => {});
+      this.conn.request('typing:start', data).then(() => { if (data.with != null) this.dmTyping = true; }, (e) => {
+        if (data.with != null && e.code === 'bad_request') { this.dmTyping = false; delete this.typingState[key]; clearTimeout(t.stopTimer); }
+      });
     }
     clearTimeout(t.stopTimer);
-    t.stopTimer = setTimeout(() => this.stopTyping(name), TYPING_IDLE);
+    t.stopTimer = setTimeout(() => this.stopTyping(key), TYPING_IDLE);
   }
 
-  stopTyping(name) {
-    const t = this.typingState[name];
+  stopTyping(key) {
+    const t = this.typingState[key];
     if (!t) return;
     clearTimeout(t.stopTimer);
-    delete this.typingState[name];
-    if (t.sentAt && this.conn.isOpen) this.conn.request('typing:stop', { room: name }).catch(() => {});
+    delete this.typingState[key];
+    if (t.sentAt && this.conn.isOpen && (t.data.room != null || this.dmTyping)) {
+      this.conn.request('typing:stop', t.data).catch(() => {});
+    }
   }
 
-  setTyping(room, userId, on) {
+  setTyping(key, userId, on) {
     if (String(userId) === String(this.me.id)) return;
     this.set((s) => {
-      const cur = s.typing[room] || {};
+      const cur = s.typing[key] || {};
       if (!on && !(userId in cur)) return null;
       const next = { ...cur };
       if (on) next[userId] = Date.now() + TYPING_TTL;
       else delete next[userId];
-      return { typing: { ...s.typing, [room]: next } };
+      return { typing: { ...s.typing, [key]: next } };
     });
   }
 
@@ -433,30 +733,31 @@ export class ChatStore {
     const now = Date.now();
     let changed = false;
     const typing = {};
-    for (const [room, users] of Object.entries(this.state.typing)) {
+    for (const [key, users] of Object.entries(this.state.typing)) {
       const keep = {};
       for (const [u, exp] of Object.entries(users)) {
         if (exp > now) keep[u] = exp; else changed = true;
       }
-      typing[room] = keep;
+      typing[key] = keep;
     }
     if (changed) this.set({ typing });
+  }
+
+  /** typing:user:start/stop: `{room, userId}` (§3), or `{with, userId}` from a server with DM typing. */
+  onTypingPush(d, on) {
+    if (!d || d.userId == null) return;
+    if (typeof d.room === 'string') this.setTyping(d.room, d.userId, on);
+    else if (d.with != null) this.setTyping(dmTypingKey(Number(d.userId)), d.userId, on);
   }
 
   // ---- server pushes ----------------------------------------------------------------
   handleEvent(event, data) {
     switch (event) {
       case 'message:received': return this.onRoomMessage(data);
-      case 'message:private:received': {
-        if (!data || !data.from) return;
-        const mine = String(data.from.id) === String(this.me.id);
-        const peerId = mine ? data.to : data.from.id;
-        if (!mine) this.set((s) => ({ users: { ...s.users, [data.from.id]: data.from.username } }));
-        this.addDm(peerId, { ...data, status: 'sent' }, true);
-        return;
-      }
-      case 'typing:user:start': return data && this.setTyping(data.room, data.userId, true);
-      case 'typing:user:stop': return data && this.setTyping(data.room, data.userId, false);
+      case 'message:private:received': return this.onPrivateMessage(data);
+      case 'read:marked': return this.onReadMarked(data);
+      case 'typing:user:start': return this.onTypingPush(data, true);
+      case 'typing:user:stop': return this.onTypingPush(data, false);
       case 'user:joined':
       case 'user:left':
         if (data?.userId != null && data.username) {
@@ -474,18 +775,14 @@ export class ChatStore {
   }
 
   onRoomMessage(m) {
-    if (!m || !this.state.rooms[m.room]) return;
+    if (!m || !this.state.rooms[m.room] || typeof m.seq !== 'number') return;
     if (m.from) this.setTyping(m.room, m.from.id, false);
-    this.updateRoom(m.room, (r) => {
-      const messages = mergeBySeq(r.messages, [m]);
-      if (messages === r.messages) return null; // duplicate
-      const pending = r.pending.filter((p) => !(m.clientMsgId && p.clientMsgId === m.clientMsgId) && p.seq !== m.seq);
-      const s = this.state;
-      const isActive = s.active?.type === 'room' && s.active.name === m.room;
-      const fromMe = m.from && String(m.from.id) === String(this.me.id);
-      const unread = !isActive && !fromMe ? r.unread + 1 : r.unread;
-      return { ...r, messages, pending, unread };
-    });
+    this.updateRoom(m.room, (r) => this.absorb(r, [m]));
+    if (this.isMine(m) && m.clientMsgId) {
+      this.setOutbox((o) => (o.some((x) => x.clientMsgId === m.clientMsgId && !this.inFlight.has(x.clientMsgId))
+        ? o.filter((x) => x.clientMsgId !== m.clientMsgId) : o));
+    }
     if (m.from) this.set((s) => (s.users[m.from.id] === m.from.username ? null : { users: { ...s.users, [m.from.id]: m.from.username } }));
+    this.markActiveRead();
   }
 }

@@ -1,5 +1,6 @@
-// The login session and per-user UI state kept in localStorage, so a reload
-// keeps the user signed in, in the same rooms, with the same open conversation.
+// The login session and the little per-user state kept on the device (localStorage): the open conversation
+// and the outbox of messages not yet stored by the server. Rooms, conversations and read state are the
+// server's (docs/protocol.md §8).
 
 const SESSION_KEY = 'parley.session';
 
@@ -38,4 +39,8 @@ export function writeUserState(userId, key, value) {
   try {
     localStorage.setItem(`parley.${key}.${userId}`, JSON.stringify(value));
   } catch { /* storage full or disabled: the UI still works, it just forgets on reload */ }
+}
+
+export function removeUserState(userId, key) {
+  try { localStorage.removeItem(`parley.${key}.${userId}`); } catch { /* ignore */ }
 }

@@ -13,7 +13,7 @@ const keyOf = (m) => (m.seq != null ? `s${m.seq}` : m.id != null ? `i${m.id}` : 
  * is there, keeps the reading position when older history is prepended, and
  * asks for older history when scrolled near the top.
  */
-export default function MessageList({ items, me, label, hasMore, loadingOlder, onLoadOlder, emptyText, onRetry, onDiscard }) {
+export default function MessageList({ items, me, label, online = true, complete = true, hasMore, loadingOlder, onLoadOlder, emptyText, onRetry, onDiscard }) {
   const ref = useRef(null);
   const snap = useRef({ height: 0, top: 0, first: null, last: null, atBottom: true });
   const [newBelow, setNewBelow] = useState(0);
@@ -66,21 +66,24 @@ export default function MessageList({ items, me, label, hasMore, loadingOlder, o
             <button type="button" className="link" onClick={() => onLoadOlder?.()} disabled={loadingOlder}>
               {loadingOlder ? 'Loading earlier messages…' : 'Load earlier messages'}
             </button>
-          ) : items.length > 0 ? <span>This is the beginning of the conversation.</span> : null}
+          ) : items.length > 0 && complete ? <span>This is the beginning of the conversation.</span> : null}
         </div>
         {items.length === 0 && !hasMore && <p className="empty">{emptyText}</p>}
         <ol className="message-list" role="log" aria-live="polite" aria-relevant="additions" aria-label={label}>
           {items.map((m) => {
             const mine = String(m.from?.id) === String(me.id);
             const newDay = !prev || new Date(prev.ts).toDateString() !== new Date(m.ts).toDateString();
-            const grouped = !newDay && prev && String(prev.from?.id) === String(m.from?.id) && m.ts - prev.ts < GROUP_MS && !prev.status?.startsWith('f');
+            const grouped = !newDay && prev && String(prev.from?.id) === String(m.from?.id) && m.ts - prev.ts < GROUP_MS && prev.status !== 'failed';
             prev = m;
             const name = mine ? 'You' : m.from?.username || 'unknown';
+            // Own messages: pending (in the outbox), sent (stored: it has a seq), failed (refused; Retry).
+            const status = mine ? (m.status === 'failed' ? 'failed' : m.status === 'pending' ? 'pending' : 'sent') : undefined;
             return (
               <Fragment key={keyOf(m)}>
                 {newDay && <li className="day" role="separator" aria-label={formatDay(m.ts)}><span>{formatDay(m.ts)}</span></li>}
-                <li className={`msg${grouped ? ' grouped' : ''}${mine ? ' mine' : ''}${m.status === 'failed' ? ' failed' : ''}${m.status === 'sending' ? ' sending' : ''}`}
-                  data-seq={m.seq ?? undefined} data-author={m.from?.username}>
+                <li className={`msg${grouped ? ' grouped' : ''}${mine ? ' mine' : ''}${status === 'failed' ? ' failed' : ''}${status === 'pending' ? ' pending sending' : ''}`}
+                  data-seq={m.seq ?? undefined} data-author={m.from?.username} data-status={status}
+                  data-client-msg-id={m.clientMsgId || undefined}>
                   {grouped ? <span className="msg-gutter" aria-hidden="true"><time className="msg-time-hover" dateTime={new Date(m.ts).toISOString()}>{formatTime(m.ts)}</time></span>
                     : <Avatar name={m.from?.username} size={34} />}
                   <div className="msg-body">
@@ -89,8 +92,13 @@ export default function MessageList({ items, me, label, hasMore, loadingOlder, o
                       <time className="msg-time" dateTime={new Date(m.ts).toISOString()}>{formatTime(m.ts)}</time>
                     </div>
                     <p className="msg-text">{m.text}</p>
-                    {m.status === 'sending' && <span className="msg-status">Sending…</span>}
-                    {m.status === 'failed' && (
+                    {status === 'pending' && (
+                      <span className="msg-status msg-pending">
+                        <span aria-hidden="true">◷ </span>{online ? 'Sending…' : 'Pending — will be sent when you are back online'}
+                      </span>
+                    )}
+                    {status === 'sent' && <span className="msg-status msg-sent" title="Sent"><span aria-hidden="true">✓</span><span className="sr-only">Sent</span></span>}
+                    {status === 'failed' && (
                       <span className="msg-status msg-error" role="alert">
                         Not sent: {m.error}{' '}
                         <button type="button" className="link" onClick={() => onRetry?.(m.clientMsgId)}>Retry</button>{' '}

@@ -21,8 +21,12 @@ export default function Sidebar({ state, store, onNavigate }) {
     .sort((a, b) => (availableCounts[b] ?? -1) - (availableCounts[a] ?? -1) || a.localeCompare(b));
   const onlineOthers = online.filter((u) => String(u.userId) !== String(me.id));
   const onlineIds = new Set(online.map((u) => String(u.userId)));
-  const dmList = Object.values(dms).filter((c) => c.messages.length)
-    .sort((a, b) => (b.messages.at(-1)?.ts || 0) - (a.messages.at(-1)?.ts || 0));
+  const outboxTo = new Set(state.outbox.filter((o) => o.kind === 'dm').map((o) => String(o.target)));
+  const newest = (c) => Math.max(c.lastTs || 0, ...state.outbox.filter((o) => o.kind === 'dm' && String(o.target) === String(c.peerId)).map((o) => o.ts));
+  const dmList = Object.values(dms)
+    .filter((c) => c.lastSeq > 0 || c.messages.length || outboxTo.has(String(c.peerId))
+      || (active?.type === 'dm' && String(active.id) === String(c.peerId)))
+    .sort((a, b) => newest(b) - newest(a) || a.username.localeCompare(b.username));
 
   const go = (a) => { store.select(a); onNavigate(); };
   const isActive = (a) => active && active.type === a.type && String(active.name ?? active.id) === String(a.name ?? a.id);
@@ -31,7 +35,7 @@ export default function Sidebar({ state, store, onNavigate }) {
     <>
       <section className="side-section" aria-labelledby="rooms-h">
         <h2 id="rooms-h" className="side-h">Your rooms</h2>
-        {roomOrder.length === 0 && <p className="side-empty">You have not joined a room yet.</p>}
+        {roomOrder.length === 0 && <p className="side-empty">{state.synced ? 'You have not joined a room yet.' : 'Loading your rooms…'}</p>}
         <ul className="side-list" aria-label="Joined rooms">
           {roomOrder.map((name) => {
             const r = rooms[name];
@@ -40,7 +44,7 @@ export default function Sidebar({ state, store, onNavigate }) {
               <li key={name}>
                 <button type="button" className={`side-item${isActive(a) ? ' active' : ''}`}
                   aria-current={isActive(a) ? 'page' : undefined} onClick={() => go(a)}
-                  data-room={name}>
+                  data-room={name} data-unread={r.unread || 0}>
                   <span className="hash" aria-hidden="true">#</span>
                   <span className="side-name">{name}</span>
                   <Unread n={r.unread} />
@@ -81,7 +85,7 @@ export default function Sidebar({ state, store, onNavigate }) {
               return (
                 <li key={c.peerId}>
                   <button type="button" className={`side-item${isActive(a) ? ' active' : ''}`}
-                    aria-current={isActive(a) ? 'page' : undefined} onClick={() => go(a)} data-dm={c.username}>
+                    aria-current={isActive(a) ? 'page' : undefined} onClick={() => go(a)} data-dm={c.username} data-unread={c.unread || 0}>
                     <span className={`presence${onlineIds.has(String(c.peerId)) ? ' on' : ''}`} aria-hidden="true" />
                     <span className="side-name">{c.username}</span>
                     <Unread n={c.unread} />
