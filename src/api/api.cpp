@@ -2,12 +2,14 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <openssl/crypto.h>
 
 #include "api/openapi.hpp"
 #include "api/protocol_doc.hpp"
 #include "auth/jwt.hpp"
 #include "core/json.hpp"
 #include "auth/password.hpp"
+#include "chat/unavailable.hpp"
 #include "chat/validation.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
@@ -59,9 +61,28 @@ std::optional<int64_t> int_param(std::string_view target, std::string_view name,
   }
 }
 
+// 429 rate_limited with Retry-After.
+net::HttpResponse too_many(std::string message, int64_t retry_after_seconds) {
+  auto res = error_response({ErrorCode::rate_limited, std::move(message)});
+  res.set(http::field::retry_after, std::to_string(retry_after_seconds));
+  return res;
+}
+
 }  // namespace
 
-void Api::handle(net::HttpRequest&& request, net::Responder respond) {
+Api::Api(ApiDeps deps)
+    : deps_(std::move(deps)),
+      login_failures_(deps_.login_failures_per_minute),
+      registrations_(deps_.registrations_per_minute),
+      dummy_hash_(auth::hash_password("not a password: hashed so unknown usernames cost what known ones do")) {}
+
+bool Api::reserve_hash() {
+  if (pending_hashes_.fetch_add(1, std::memory_order_relaxed) < deps_.max_pending_hashes) return true;
+  release_hash();
+  return false;
+}
+
+void Api::handle(net::HttpRequest&& request, const std::string& client, net::Responder respond) {
   std::string path(net::target_path(request.target()));
   auto method = request.method();
   if (method == http::verb::get || method == http::verb::head) {
@@ -91,8 +112,8 @@ void Api::handle(net::HttpRequest&& request, net::Responder respond) {
                                    "<code>scripts/setup</code> (it builds <code>web/dist</code>), then restart."));
   }
   if (method == http::verb::post) {
-    if (path == "/api/auth/register") return register_user(request, std::move(respond));
-    if (path == "/api/auth/login") return login(request, std::move(respond));
+    if (path == "/api/auth/register") return register_user(request, client, std::move(respond));
+    if (path == "/api/auth/login") return login(request, client, std::move(respond));
     if (path == "/api/publish") return publish(request, std::move(respond));
   }
   respond(error_response({ErrorCode::not_found, "no such resource: " + path}));
@@ -104,7 +125,7 @@ core::Result<chat::Identity> Api::bearer(const net::HttpRequest& request) {
   return deps_.authenticate(*token);
 }
 
-void Api::register_user(const net::HttpRequest& request, net::Responder respond) {
+void Api::register_user(const net::HttpRequest& request, const std::string& client, net::Responder respond) {
   auto body = json_body(request);
   if (!body) return respond(error_response(body.error()));
   auto username = string_member(*body, "username");
@@ -113,45 +134,77 @@ void Api::register_user(const net::HttpRequest& request, net::Responder respond)
     return respond(error_response({ErrorCode::bad_request, "username must be 3-32 of [a-z0-9_.-]"}));
   if (!password) return respond(error_response({ErrorCode::bad_request, "password is required"}));
   if (auto problem = chat::password_problem(*password)) return respond(error_response(*problem));
+  const std::string address_key = "addr:" + client;
+  if (auto wait = registrations_.blocked(address_key))
+    return respond(too_many("too many registrations from this address", *wait));
+  if (!reserve_hash()) return respond(too_many("the server is busy signing users in", 1));
+  registrations_.add(address_key);
   boost::asio::post(*deps_.workers, [this, username = *username, password = *password, respond]() mutable {
-    deps_.store->create_user(username, auth::hash_password(password), [respond](core::Result<store::User> user) {
-      if (!user) return respond(error_response(user.error()));
+    std::string hash = auth::hash_password(password);
+    release_hash();
+    deps_.store->create_user(username, std::move(hash), [respond](core::Result<store::User> user) {
+      if (!user && user.error().code == ErrorCode::conflict) return respond(error_response(user.error()));
+      if (!user) return respond(error_response(chat::unavailable("the user was not created", user.error())));
       respond(json_response(201, json::serialize(json::object{{"id", user->id}, {"username", user->username}})));
     });
   });
 }
 
-void Api::login(const net::HttpRequest& request, net::Responder respond) {
+// Failed logins are counted per username and per client address; past the limit either way the login is
+// refused with 429 before any hashing. An unknown username is verified against a dummy hash, so it answers
+// as slowly as a wrong password for a real one.
+void Api::login(const net::HttpRequest& request, const std::string& client, net::Responder respond) {
   auto body = json_body(request);
   if (!body) return respond(error_response(body.error()));
   auto username = string_member(*body, "username");
   auto password = string_member(*body, "password");
   if (!username || !password) return respond(error_response({ErrorCode::bad_request, "username and password are required"}));
-  deps_.store->find_user(*username, [this, password = *password, respond](core::Result<store::UserCredentials> found) {
-    if (!found) {
-      if (found.error().code == ErrorCode::not_found)
-        return respond(error_response({ErrorCode::unauthorized, "wrong username or password"}));
-      return respond(error_response({ErrorCode::unavailable, found.error().message}));
+  if (password->size() > 1024) return respond(error_response({ErrorCode::bad_request, "password is too long"}));
+  const std::string user_key = "user:" + *username, address_key = "addr:" + client;
+  for (const std::string* key : {&user_key, &address_key}) {
+    if (auto wait = login_failures_.blocked(*key)) return respond(too_many("too many failed sign-ins", *wait));
+  }
+  if (!reserve_hash()) return respond(too_many("the server is busy signing users in", 1));
+  // On a worker: verify, count a failure, answer.
+  auto finish = [this, password = *password, user_key, address_key, respond](
+                    const std::string& hash, std::optional<store::User> user) {
+    const bool ok = auth::verify_password(hash, password) && user.has_value();
+    release_hash();
+    if (!ok) {
+      login_failures_.add(user_key);
+      login_failures_.add(address_key);
+      return respond(error_response({ErrorCode::unauthorized, "wrong username or password"}));
     }
-    boost::asio::post(*deps_.workers, [this, password, respond, user = found.value()] {
-      if (!auth::verify_password(user.password_hash, password))
-        return respond(error_response({ErrorCode::unauthorized, "wrong username or password"}));
-      int64_t now = core::now_ms() / 1000;
-      auth::Claims claims{.sub = user.user.id, .name = user.user.username, .exp = now + deps_.token_ttl_seconds, .iat = now};
-      std::string token = auth::sign_jwt(claims, deps_.jwt_secret);
-      respond(json_response(200, json::serialize(json::object{
-                                     {"token", token},
-                                     {"expiresAt", claims.exp * 1000},
-                                     {"user", json::object{{"id", user.user.id}, {"username", user.user.username}}}})));
+    login_failures_.clear(user_key);
+    issue_token(*user, respond);
+  };
+  deps_.store->find_user(*username, [this, finish, respond](core::Result<store::UserCredentials> found) {
+    if (!found && found.error().code != ErrorCode::not_found) {
+      release_hash();
+      return respond(error_response(chat::unavailable("the user was not looked up", found.error())));
+    }
+    boost::asio::post(*deps_.workers, [this, finish, found = std::move(found)] {
+      if (!found) return finish(dummy_hash_, std::nullopt);
+      finish(found->password_hash, found->user);
     });
   });
+}
+
+void Api::issue_token(const store::User& user, const net::Responder& respond) {
+  int64_t now = core::now_ms() / 1000;
+  auth::Claims claims{.sub = user.id, .name = user.username, .exp = now + deps_.token_ttl_seconds, .iat = now};
+  std::string token = auth::sign_jwt(claims, deps_.jwt_secret);
+  respond(json_response(200, json::serialize(json::object{{"token", token},
+                                                          {"expiresAt", claims.exp * 1000},
+                                                          {"user", json::object{{"id", user.id},
+                                                                                {"username", user.username}}}})));
 }
 
 void Api::rooms(const net::HttpRequest& request, net::Responder respond) {
   auto who = bearer(request);
   if (!who) return respond(error_response(who.error()));
   deps_.node->room_summaries([respond](core::Result<std::vector<chat::RoomSummary>> rooms) {
-    if (!rooms) return respond(error_response({ErrorCode::unavailable, rooms.error().message}));
+    if (!rooms) return respond(error_response(chat::unavailable("rooms were not read", rooms.error())));
     json::array list;
     for (auto& r : *rooms) list.push_back(json::object{{"name", r.name}, {"members", r.members}});
     respond(json_response(200, json::serialize(list)));
@@ -169,14 +222,16 @@ void Api::room_messages(const net::HttpRequest& request, std::string_view room, 
   if (bad) return respond(error_response({ErrorCode::bad_request, "before and limit must be non-negative integers"}));
   int n = static_cast<int>(std::clamp<int64_t>(limit.value_or(50), 1, 100));
   deps_.node->history(std::string(room), before, n, [respond](core::Result<std::string> body) {
-    if (!body) return respond(error_response({ErrorCode::unavailable, body.error().message}));
+    if (!body) return respond(error_response(chat::unavailable("history was not read", body.error())));
     respond(json_response(200, std::move(*body)));
   });
 }
 
 void Api::publish(const net::HttpRequest& request, net::Responder respond) {
   auto key = request["X-Api-Key"];
-  if (deps_.api_key.empty() || key != deps_.api_key)
+  // Compared in constant time: the time a wrong key takes says nothing of how much of it was right.
+  if (deps_.api_key.empty() || key.size() != deps_.api_key.size() ||
+      CRYPTO_memcmp(key.data(), deps_.api_key.data(), key.size()) != 0)
     return respond(error_response({ErrorCode::unauthorized, "a valid X-Api-Key is required"}));
   auto body = json_body(request);
   if (!body) return respond(error_response(body.error()));
@@ -192,6 +247,7 @@ void Api::publish(const net::HttpRequest& request, net::Responder respond) {
 void Api::ready(net::Responder respond) {
   double started = core::monotonic_seconds();
   json::object broker{{"ok", deps_.broker->healthy()}, {"kind", deps_.broker->kind()}};
+  if (auto why = deps_.broker->problem(); !why.empty()) broker["error"] = why;  // e.g. Redis refuses our password
   if (deps_.broker->kind() == "redis-cluster") {
     broker["shards"] = core::metrics().redis_cluster_shards.load();
     broker["topologyChanges"] = core::metrics().redis_cluster_topology_changes.load();

@@ -5,7 +5,10 @@
 // Thread safety: handle() may be called from any loop concurrently; the Api holds no mutable state
 // besides what its dependencies guard.
 #include <boost/asio/thread_pool.hpp>
+#include <atomic>
 #include <string>
+
+#include "api/attempt_limiter.hpp"
 
 #include "api/static_files.hpp"
 #include "chat/node.hpp"
@@ -26,16 +29,27 @@ struct ApiDeps {
   std::string api_key;
   std::string node_id;
   const StaticFiles* web = nullptr;
+  // Abuse limits (docs/security.md): failed logins per username and per client address, registrations per
+  // client address, each per minute (0: off); password hashes queued or running at once.
+  int64_t login_failures_per_minute = 5;
+  int64_t registrations_per_minute = 10;
+  size_t max_pending_hashes = 64;
 };
 
 class Api {
  public:
-  explicit Api(ApiDeps deps) : deps_(std::move(deps)) {}
-  void handle(net::HttpRequest&& request, net::Responder respond);
+  // Hashes a dummy password once (the cost an unknown username's login pays, so it answers as slowly as a
+  // known one's: usernames cannot be told apart by timing).
+  explicit Api(ApiDeps deps);
+  void handle(net::HttpRequest&& request, const std::string& client, net::Responder respond);
 
  private:
-  void register_user(const net::HttpRequest& request, net::Responder respond);
-  void login(const net::HttpRequest& request, net::Responder respond);
+  void register_user(const net::HttpRequest& request, const std::string& client, net::Responder respond);
+  void login(const net::HttpRequest& request, const std::string& client, net::Responder respond);
+  // Takes a slot of the hashing queue; false when it is full (the caller answers 429).
+  bool reserve_hash();
+  void issue_token(const store::User& user, const net::Responder& respond);
+  void release_hash() { pending_hashes_.fetch_sub(1, std::memory_order_relaxed); }
   void rooms(const net::HttpRequest& request, net::Responder respond);
   void room_messages(const net::HttpRequest& request, std::string_view room, net::Responder respond);
   void publish(const net::HttpRequest& request, net::Responder respond);
@@ -44,6 +58,10 @@ class Api {
   core::Result<chat::Identity> bearer(const net::HttpRequest& request);
 
   ApiDeps deps_;
+  AttemptLimiter login_failures_;  // keys "user:<name>" and "addr:<client>"
+  AttemptLimiter registrations_;   // keys "addr:<client>"
+  std::atomic<size_t> pending_hashes_{0};
+  std::string dummy_hash_;
 };
 
 }  // namespace parley::api

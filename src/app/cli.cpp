@@ -48,6 +48,22 @@ void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
       ->envname("PARLEY_CORS_ORIGIN")->delimiter(',');
   cmd.add_option("--token-ttl", ttl, "token lifetime, e.g. 24h, 30m, 45s")->envname("PARLEY_TOKEN_TTL")
       ->capture_default_str();
+  cmd.add_option("--token-leeway", c.token_leeway_seconds,
+                 "seconds of clock skew between nodes forgiven when checking a token's exp, nbf and iat")
+      ->envname("PARLEY_TOKEN_LEEWAY")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{300}));
+  cmd.add_option("--trusted-proxy", c.trusted_proxies,
+                 "address of a proxy in front (e.g. nginx) whose X-Forwarded-For names the client; repeatable "
+                 "(environment: comma-separated)")
+      ->envname("PARLEY_TRUSTED_PROXY")->delimiter(',');
+  cmd.add_option("--login-failures-per-minute", c.login_failures_per_minute,
+                 "failed logins allowed per username and per client address each minute, then 429 (0: off)")
+      ->envname("PARLEY_LOGIN_FAILURES_PER_MINUTE")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd.add_option("--registrations-per-minute", c.registrations_per_minute,
+                 "registrations allowed per client address each minute, then 429 (0: off)")
+      ->envname("PARLEY_REGISTRATIONS_PER_MINUTE")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd.add_option("--max-pending-hashes", c.max_pending_hashes,
+                 "password hashes (logins, registrations) queued or running at once; more are answered 429")
+      ->envname("PARLEY_MAX_PENDING_HASHES")->capture_default_str()->check(CLI::Range(size_t{1}, size_t{100000}));
   cmd.add_option("--api-key", c.api_key, "key for POST /api/publish (empty: publishing is refused)")
       ->envname("PARLEY_API_KEY");
   cmd.add_option("--threads", c.threads, "event loops (0: one per core)")->envname("PARLEY_THREADS")

@@ -30,6 +30,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto drain_deadline = std::chrono::seconds(5);
+constexpr size_t kMinSecretBytes = 32;
 
 std::string default_node_id() {
   char host[256] = {0};
@@ -78,8 +79,20 @@ int serve(const core::Config& input) {
   core::Config config = input;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   if (config.node_id.empty()) config.node_id = default_node_id();
+  // Shorter secrets can be brute-forced offline from any one token.
+  for (const auto& [flag, secret] : {std::pair{"--jwt-secret", &config.jwt_secret},
+                                     std::pair{"--jwt-previous-secret", &config.jwt_previous_secret}}) {
+    if (!secret->empty() && secret->size() < kMinSecretBytes)
+      return fail(std::string(flag) + " must be at least 32 bytes (for example: openssl rand -hex 32)");
+  }
   auto cors = net::CorsPolicy::parse(config.cors_origins);
   if (!cors) return fail(cors.error().message);
+  std::vector<asio::ip::address> trusted_proxies;
+  for (const std::string& proxy : config.trusted_proxies) {
+    boost::system::error_code ec;
+    trusted_proxies.push_back(asio::ip::make_address(proxy, ec));
+    if (ec) return fail("--trusted-proxy \"" + proxy + "\" is not an IP address");
+  }
   std::string host;
   uint16_t port = 0;
   if (!split_listen(config.listen, host, port)) return fail("--listen must be HOST:PORT (got \"" + config.listen + "\")");
@@ -121,15 +134,16 @@ int serve(const core::Config& input) {
   asio::thread_pool workers(2);  // password hashing: CPU-heavy, never on a network loop
 
   // Tokens of the current secret, or of the previous one during a rotation.
-  auto authenticate = [secret = config.jwt_secret, previous = config.jwt_previous_secret](
-                          std::string_view token) -> core::Result<chat::Identity> {
+  auto authenticate = [secret = config.jwt_secret, previous = config.jwt_previous_secret,
+                       leeway = config.token_leeway_seconds](std::string_view token) -> core::Result<chat::Identity> {
     const int64_t now = core::now_ms() / 1000;
-    auto claims = auth::verify_jwt(token, secret, now);
+    auto claims = auth::verify_jwt(token, secret, now, leeway);
     if (!claims && !previous.empty()) {
-      if (auto old = auth::verify_jwt(token, previous, now)) claims = std::move(old);
+      if (auto old = auth::verify_jwt(token, previous, now, leeway)) claims = std::move(old);
     }
     if (!claims) return claims.error();
-    return chat::Identity{claims->sub, claims->name, claims->exp};
+    // Honoured until exp + leeway everywhere: the connection closes (4001) when a new one would be refused.
+    return chat::Identity{claims->sub, claims->name, claims->exp + leeway};
   };
   api::Api api({.node = &node,
                 .store = store->get(),
@@ -140,7 +154,10 @@ int serve(const core::Config& input) {
                 .token_ttl_seconds = config.token_ttl_seconds,
                 .api_key = config.api_key,
                 .node_id = config.node_id,
-                .web = &web});
+                .web = &web,
+                .login_failures_per_minute = config.login_failures_per_minute,
+                .registrations_per_minute = config.registrations_per_minute,
+                .max_pending_hashes = config.max_pending_hashes});
   net::engineio::Service socketio(&node, authenticate, config.limits,
                                   {.ping_interval_ms = config.socketio.ping_interval_ms,
                                    .ping_timeout_ms = config.socketio.ping_timeout_ms,
@@ -151,13 +168,15 @@ int serve(const core::Config& input) {
                                   *cors);
   if (config.socketio.conformance) spdlog::warn("--socketio-conformance: Socket.IO runs the protocol test suites' echo server, without authentication");
   net::ConnectionContext context{.node = &node,
-                                 .http = [&api](net::HttpRequest&& r, net::Responder respond) {
-                                   api.handle(std::move(r), std::move(respond));
+                                 .http = [&api](net::HttpRequest&& r, const std::string& client,
+                                                net::Responder respond) {
+                                   api.handle(std::move(r), client, std::move(respond));
                                  },
                                  .authenticate = authenticate,
                                  .limits = config.limits,
                                  .socketio = &socketio,
-                                 .cors = *cors};
+                                 .cors = *cors,
+                                 .trusted_proxies = trusted_proxies};
 
   // Both live on loop 0, so they must go before the loops do (see the end of this function).
   std::optional<asio::signal_set> signals(std::in_place, server->loop(0), SIGINT, SIGTERM);

@@ -102,7 +102,8 @@ std::string sign_jwt(const Claims& claims, std::string_view secret) {
   return token;
 }
 
-core::Result<Claims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_seconds) {
+core::Result<Claims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_seconds,
+                                int64_t leeway_seconds) {
   if (secret.empty()) return fail("no JWT secret configured");
   if (token.size() > kMaxTokenBytes) return fail("malformed token");
   const size_t dot1 = token.find('.');
@@ -138,13 +139,18 @@ core::Result<Claims> verify_jwt(std::string_view token, std::string_view secret,
   const auto exp = numeric_date(*payload, "exp");
   if (!exp) return fail("missing or invalid exp");
   claims.exp = *exp;
-  if (claims.exp <= now_seconds) return fail("token expired");
+  if (claims.exp + leeway_seconds <= now_seconds) return fail("token expired");
   if (payload->contains("nbf")) {
     const auto nbf = numeric_date(*payload, "nbf");
     if (!nbf) return fail("malformed token");
-    if (*nbf > now_seconds) return fail("token not yet valid");
+    if (*nbf > now_seconds + leeway_seconds) return fail("token not yet valid");
   }
-  if (const auto iat = numeric_date(*payload, "iat")) claims.iat = *iat;
+  if (payload->contains("iat")) {
+    const auto iat = numeric_date(*payload, "iat");
+    if (!iat) return fail("malformed token");
+    if (*iat > now_seconds + leeway_seconds) return fail("token not yet valid");  // issued in the future
+    claims.iat = *iat;
+  }
   if (const json::value* name = payload->if_contains("name"); name && name->is_string()) {
     claims.name = std::string(name->as_string());
   }

@@ -24,12 +24,14 @@ struct Claims {
 // Thread safety: pure function.
 std::string sign_jwt(const Claims& claims, std::string_view secret);
 
-// The claims of `token` if its HS256 signature matches `secret`, it is not expired (exp > now_seconds) and
-// not before its `nbf` (if any); otherwise ErrorCode::unauthorized with one of the messages "malformed token",
+// The claims of `token` if its HS256 signature matches `secret`, it is not expired (exp > now_seconds), not
+// before its `nbf` (if any) and not issued in the future (iat); `leeway_seconds` of clock skew between nodes
+// is forgiven in each of these. Otherwise ErrorCode::unauthorized with one of the messages "malformed token",
 // "unsupported alg (only HS256)", "bad signature", "token expired", "token not yet valid",
 // "missing or invalid sub", "missing or invalid exp". An empty secret verifies nothing.
 // The signature is compared in constant time and checked before the payload is parsed.
 // Thread safety: pure function.
-core::Result<Claims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_seconds);
+core::Result<Claims> verify_jwt(std::string_view token, std::string_view secret, int64_t now_seconds,
+                                int64_t leeway_seconds = 0);
 
 }  // namespace parley::auth

@@ -1,6 +1,6 @@
 #include "auth/secret.hpp"
 
-#include <openssl/rand.h>
+#include "auth/random.hpp"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@ namespace parley::auth {
 
 core::Result<std::string> generate_secret() {
   unsigned char bytes[kGeneratedSecretBytes];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+  if (!random_bytes(bytes, sizeof(bytes)))
     return core::Error{core::ErrorCode::internal, "the system's random generator failed: no signing secret made"};
   static constexpr char digits[] = "0123456789abcdef";
   std::string hex;

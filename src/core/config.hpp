@@ -33,7 +33,12 @@ struct Config {
   std::string jwt_secret;        // default: generated once and kept in the store (app/signing_secret.cpp)
   std::string jwt_previous_secret;  // still accepted (tokens of a rotated-out secret); empty: none
   std::vector<std::string> cors_origins;  // --cors-origin: origins (or *) whose pages may call us
+  std::vector<std::string> trusted_proxies;  // --trusted-proxy: peers whose X-Forwarded-For names the client
+  int64_t login_failures_per_minute = 5;   // per username and per client address; 0 = off
+  int64_t registrations_per_minute = 10;   // per client address; 0 = off
+  size_t max_pending_hashes = 64;          // password hashes queued or running at once; more: 429
   int64_t token_ttl_seconds = 24 * 3600;
+  int64_t token_leeway_seconds = 5;   // clock skew between nodes forgiven on exp / nbf / iat
   std::string api_key;           // empty: /api/publish refuses every call
   unsigned threads = 0;          // 0: every core
   bool demo = false;

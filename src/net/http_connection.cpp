@@ -9,6 +9,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "core/metrics.hpp"
+#include "net/client_address.hpp"
 #include "net/engineio/service.hpp"
 #include "net/request_token.hpp"
 #include "net/ws_connection.hpp"
@@ -29,6 +30,12 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 HttpConnection::HttpConnection(asio::ip::tcp::socket socket, size_t loop_index, ConnectionContext& context)
     : stream_(std::move(socket)), loop_index_(loop_index), context_(context) {}
 
+std::string HttpConnection::client_of(const HttpRequest& request) {
+  boost::system::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  return ec ? std::string("unknown") : client_address(peer.address(), request, context_.trusted_proxies);
+}
+
 void HttpConnection::start() {
   asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->run(); }, asio::detached);
 }
@@ -38,7 +45,8 @@ asio::awaitable<HttpResponse> HttpConnection::call_handler(HttpRequest request) 
   co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(HttpResponse)>(
       [this, ex](auto handler, HttpRequest req) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        context_.http(std::move(req), [shared, ex](HttpResponse res) {
+        const std::string client = client_of(req);
+        context_.http(std::move(req), client, [shared, ex](HttpResponse res) {
           asio::post(ex, [shared, res = std::move(res)]() mutable { (*shared)(std::move(res)); });
         });
       },

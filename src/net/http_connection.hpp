@@ -21,6 +21,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Answers the upgrade (101 or an error) and, on success, hands the socket to a WsConnection.
   boost::asio::awaitable<void> upgrade_native(HttpRequest request, boost::beast::flat_buffer& buffer);
   boost::asio::awaitable<HttpResponse> call_handler(HttpRequest request);
+  // The address `request` comes from (net/client_address.hpp).
+  std::string client_of(const HttpRequest& request);
 
   boost::beast::tcp_stream stream_;
   size_t loop_index_;

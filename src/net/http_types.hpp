@@ -13,8 +13,9 @@ namespace parley::net {
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 using Responder = std::function<void(HttpResponse)>;
-// Answers one plain HTTP request (not an upgrade); `respond` may run on any thread.
-using HttpHandler = std::function<void(HttpRequest&& request, Responder respond)>;
+// Answers one plain HTTP request (not an upgrade) from `client` (net/client_address.hpp); `respond` may run on
+// any thread.
+using HttpHandler = std::function<void(HttpRequest&& request, const std::string& client, Responder respond)>;
 // Turns a bearer token into the identity it proves; unauthorized when it proves none.
 using Authenticator = std::function<core::Result<chat::Identity>(std::string_view token)>;
 

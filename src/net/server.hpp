@@ -28,6 +28,7 @@ struct ConnectionContext {
   core::Limits limits;
   engineio::Service* socketio = nullptr;  // the /socket.io/ endpoint; null: none
   CorsPolicy cors;                        // which other origins browsers may call us from
+  std::vector<boost::asio::ip::address> trusted_proxies;  // whose X-Forwarded-For names the client
 };
 
 class Server {

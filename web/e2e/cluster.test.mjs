@@ -47,7 +47,7 @@ async function send(page, text) {
 
 before(async () => {
   assert.ok(fs.existsSync(chromiumPath), `Chromium not found at ${chromiumPath} (apt-get install -y chromium)`);
-  cluster = await startCluster({ nodes: 3 });
+  cluster = await startCluster({ nodes: 3, demo: true });
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -6,9 +6,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <openssl/rand.h>
 
-#include "core/base64.hpp"
+#include "auth/random.hpp"
 #include "net/engineio/engine_session.hpp"
 #include "net/engineio/socketio_handler.hpp"
 #include "net/engineio/ws_transport.hpp"
@@ -28,11 +27,7 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // `prefix` + 120 random bits, base64url.
-std::string new_sid(const std::string& prefix) {
-  unsigned char bytes[15];
-  RAND_bytes(bytes, sizeof(bytes));
-  return prefix + core::base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
-}
+std::string new_sid(const std::string& prefix) { return prefix + auth::random_id(15); }
 
 std::string_view reason_phrase(unsigned status) {
   switch (status) {

@@ -1,9 +1,8 @@
 #include "net/engineio/socketio_handler.hpp"
 
 #include <boost/json.hpp>
-#include <openssl/rand.h>
 
-#include "core/base64.hpp"
+#include "auth/random.hpp"
 #include "core/metrics.hpp"
 
 namespace parley::net::engineio {
@@ -12,13 +11,6 @@ namespace json = boost::json;
 namespace sio = protocol::socketio;
 using core::ErrorCode;
 
-namespace {
-std::string random_id() {
-  unsigned char bytes[15];
-  RAND_bytes(bytes, sizeof(bytes));
-  return core::base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
-}
-}  // namespace
 
 SocketIoHandler::SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance)
     : node_(node), authenticate_(authenticate), conformance_(conformance) {}
@@ -95,7 +87,7 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
   if (conformance_) {
     ever_connected_ = true;
     namespaces_.insert(packet.nsp);
-    session.send_message(sio::encode_connect_ok(packet.nsp, random_id()));
+    session.send_message(sio::encode_connect_ok(packet.nsp, auth::random_id(15)));
     std::string auth = packet.data ? json::serialize(*packet.data) : "{}";
     session.send_message(sio::encode(sio::PacketType::event, packet.nsp, std::nullopt, "[\"auth\"," + auth + "]"));
     return;
@@ -117,7 +109,7 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
   ever_connected_ = true;
   namespaces_.insert(packet.nsp);
   if (chat_) std::exchange(chat_, nullptr)->end();
-  session.send_message(sio::encode_connect_ok(packet.nsp, random_id()));
+  session.send_message(sio::encode_connect_ok(packet.nsp, auth::random_id(15)));
   chat_ = std::make_shared<ChatSession>(session.shared_from_this(), *node_, std::move(*identity));
   chat_->start();
 }

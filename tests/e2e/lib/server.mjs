@@ -66,6 +66,9 @@ export class ParleyServer {
       '--api-key', API_KEY,
       '--threads', '2',
       ...(this.demo ? ['--demo'] : []),
+      // The suites register many users from one address: the abuse limits are off unless a test sets them.
+      ...(this.extraArgs.includes('--registrations-per-minute') ? [] : ['--registrations-per-minute', '0']),
+      ...(this.extraArgs.includes('--login-failures-per-minute') ? [] : ['--login-failures-per-minute', '0']),
       ...this.extraArgs,
     ];
   }

@@ -175,6 +175,27 @@ TEST(Jwt, RefusesNotYetValid) {
           .ok());
 }
 
+TEST(Jwt, RefusesTokensIssuedInTheFuture) {
+  Claims c = alice();
+  c.iat = kNow + 120;
+  expect_refused(sign_jwt(c, kSecret), "not yet valid");
+  c.iat = kNow;
+  EXPECT_TRUE(verify_jwt(sign_jwt(c, kSecret), kSecret, kNow).ok());
+  expect_refused(forge(R"({"alg":"HS256"})", R"({"sub":"1","exp":9999999999,"iat":"yesterday"})", kSecret),
+                 "malformed");
+}
+
+TEST(Jwt, ForgivesClockSkewUpToTheLeewayOnly) {
+  Claims c = alice();
+  c.exp = kNow - 20;  // expired 20 s ago by this node's clock
+  EXPECT_TRUE(verify_jwt(sign_jwt(c, kSecret), kSecret, kNow, 30).ok());
+  EXPECT_FALSE(verify_jwt(sign_jwt(c, kSecret), kSecret, kNow, 10).ok());
+  c = alice();
+  c.iat = kNow + 20;  // issued by a node whose clock runs 20 s ahead
+  EXPECT_TRUE(verify_jwt(sign_jwt(c, kSecret), kSecret, kNow, 30).ok());
+  EXPECT_FALSE(verify_jwt(sign_jwt(c, kSecret), kSecret, kNow, 10).ok());
+}
+
 TEST(Jwt, RefusesMissingOrInvalidClaims) {
   const std::string h = R"({"alg":"HS256","typ":"JWT"})";
   expect_refused(forge(h, R"({"name":"a","exp":9999999999})", kSecret), "sub");
