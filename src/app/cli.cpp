@@ -32,7 +32,22 @@ void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
   cmd.add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on (port 0: any free port)")
       ->envname("PARLEY_LISTEN")->capture_default_str();
   cmd.add_option("--store", c.store, "sqlite:PATH or postgres://...")->envname("PARLEY_STORE")->capture_default_str();
-  cmd.add_option("--broker", c.broker, "local, redis://HOST:PORT, or redis-cluster://HOST:PORT,HOST:PORT,... (seed nodes of a Redis Cluster)")->envname("PARLEY_BROKER")->capture_default_str();
+  cmd.add_option("--broker", c.broker,
+                 "local, redis://[USER:PASSWORD@]HOST:PORT, or redis-cluster://[USER:PASSWORD@]HOST:PORT,HOST:PORT,... "
+                 "(seed nodes of a Redis Cluster); rediss:// and rediss-cluster:// for TLS. USER:PASSWORD "
+                 "percent-encoded, sent with AUTH (:PASSWORD@ for the default user)")
+      ->envname("PARLEY_BROKER")->capture_default_str();
+  cmd.add_option("--redis-ca", c.redis_ca,
+                 "CA certificate (PEM) that signed the Redis servers' certificates, for rediss:// (default: the "
+                 "system's trust store)")
+      ->envname("PARLEY_REDIS_CA");
+  cmd.add_option("--redis-cert", c.redis_cert, "client certificate (PEM) for a Redis that requires one (rediss://)")
+      ->envname("PARLEY_REDIS_CERT");
+  cmd.add_option("--redis-key", c.redis_key, "private key (PEM) of --redis-cert")->envname("PARLEY_REDIS_KEY");
+  cmd.add_option("--cluster-key", c.cluster_key,
+                 "key (at least 32 bytes) that seals messages between nodes; identical on every node (default with "
+                 "a Redis broker: generated once and kept in the store; required with a SQLite store)")
+      ->envname("PARLEY_CLUSTER_KEY");
   cmd.add_option("--node-id", c.node_id, "this node's name in the cluster (default: host name and pid)")
       ->envname("PARLEY_NODE_ID");
   cmd.add_option("--jwt-secret", c.jwt_secret,
@@ -92,6 +107,13 @@ void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
   cmd.add_option("--max-payload", c.socketio.max_payload,
                  "largest Engine.IO polling body / WebSocket message in bytes (Socket.IO)")
       ->envname("PARLEY_MAX_PAYLOAD")->capture_default_str()->check(CLI::Range(size_t{128}, size_t{64} << 20));
+  cmd.add_option("--socketio-connect-timeout", c.socketio.connect_timeout_ms,
+                 "ms an Engine.IO session may stay without authenticating (a Socket.IO CONNECT with a valid token)")
+      ->envname("PARLEY_SOCKETIO_CONNECT_TIMEOUT")->capture_default_str()
+      ->check(CLI::Range(int64_t{100}, int64_t{120000}));
+  cmd.add_option("--max-unauthenticated-sessions", c.socketio.max_unauthenticated_sessions,
+                 "Engine.IO sessions not authenticated yet, per node; more handshakes are refused with 503 (0: no cap)")
+      ->envname("PARLEY_MAX_UNAUTHENTICATED_SESSIONS")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd.add_flag("--socketio-conformance", c.socketio.conformance,
                "behave as the official Engine.IO/Socket.IO protocol test suites expect (testing only: no auth)")
       ->envname("PARLEY_SOCKETIO_CONFORMANCE");

@@ -3,6 +3,7 @@
 #include "chat/local_rate_limit.hpp"
 #include "cluster/local_broker.hpp"
 #include "cluster/local_presence.hpp"
+#include "cluster/redis/access.hpp"
 #include "cluster/redis/cluster_client.hpp"
 #include "cluster/redis/redis_broker.hpp"
 #include "cluster/redis/redis_presence.hpp"
@@ -35,26 +36,37 @@ core::Result<Cluster> open_cluster(const core::Config& config) {
   }
   // One Redis thread and one command client for the broker, presence and the rate limit of this process.
   namespace redis = cluster::redis;
+  auto url = redis::parse_broker_url(config.broker);
+  if (!url) return url.error();
+  auto access = std::make_shared<redis::Access>();
+  access->user = url->user;
+  access->password = url->password;
+  if (url->tls) {
+    auto tls = redis::make_tls_context({config.redis_ca, config.redis_cert, config.redis_key});
+    if (!tls) return tls.error();
+    access->tls = std::move(*tls);
+  } else if (!config.redis_ca.empty() || !config.redis_cert.empty() || !config.redis_key.empty()) {
+    return core::Error{core::ErrorCode::bad_request,
+                       "--redis-ca, --redis-cert and --redis-key are for TLS: use rediss:// or rediss-cluster://"};
+  }
+  if (config.cluster_key.empty())
+    return core::Error{core::ErrorCode::internal, "a Redis broker needs a cluster key (app/cluster_key.cpp)"};
   auto runtime = std::make_shared<redis::Runtime>();
   std::shared_ptr<redis::Client> client;
   std::unique_ptr<redis::Subscriber> subscriber;
-  if (auto endpoint = redis::parse_redis_url(config.broker)) {
-    client = std::make_shared<redis::SingleClient>(runtime, *endpoint);
-    subscriber = std::make_unique<redis::ChannelSubscriber>(*runtime, *endpoint);
-  } else if (auto seeds = redis::parse_redis_cluster_url(config.broker)) {
-    auto cluster_client = std::make_shared<redis::ClusterClient>(runtime, *seeds);
+  if (!url->cluster) {
+    client = std::make_shared<redis::SingleClient>(runtime, url->endpoints.front(), access);
+    subscriber = std::make_unique<redis::ChannelSubscriber>(*runtime, url->endpoints.front(), access);
+  } else {
+    auto cluster_client = std::make_shared<redis::ClusterClient>(runtime, url->endpoints, access);
     subscriber = std::make_unique<redis::ShardedSubscriber>(*cluster_client);
     client = std::move(cluster_client);
   }
-  if (client) {
-    auto local_limit = std::make_unique<chat::LocalRateLimit>(config.limits.rate_limit, config.limits.rate_burst);
-    return Cluster{std::make_unique<redis::RedisBroker>(client, std::move(subscriber)),
-                   std::make_unique<redis::RedisPresence>(client, config.node_id),
-                   std::make_unique<redis::RedisRateLimit>(client, config.limits.rate_limit, config.limits.rate_burst,
-                                                           std::move(local_limit))};
-  }
-  return core::Error{core::ErrorCode::bad_request,
-                     "--broker must be local, redis://HOST:PORT or redis-cluster://HOST:PORT,... (got \"" + config.broker + "\")"};
+  auto local_limit = std::make_unique<chat::LocalRateLimit>(config.limits.rate_limit, config.limits.rate_burst);
+  return Cluster{std::make_unique<redis::RedisBroker>(client, std::move(subscriber), "parley:", config.cluster_key),
+                 std::make_unique<redis::RedisPresence>(client, config.node_id),
+                 std::make_unique<redis::RedisRateLimit>(client, config.limits.rate_limit, config.limits.rate_burst,
+                                                         std::move(local_limit))};
 }
 
 }  // namespace parley::app

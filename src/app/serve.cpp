@@ -14,11 +14,13 @@
 #include "app/commands.hpp"
 #include "app/demo.hpp"
 #include "app/open_backends.hpp"
+#include "app/cluster_key.hpp"
 #include "app/signing_secret.hpp"
 #include "auth/jwt.hpp"
 #include "chat/node.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/redact.hpp"
 #include "net/engineio/service.hpp"
 #include "net/server.hpp"
 #include "protocol/ws_frame.hpp"
@@ -51,6 +53,14 @@ bool split_listen(const std::string& listen, std::string& host, uint16_t& port) 
     return false;
   }
   return true;
+}
+
+// True for a host that only this machine can reach.
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
 }
 
 // "<node-id>." when the node id is safe in a URL query and an nginx map key; else nothing.
@@ -96,12 +106,17 @@ int serve(const core::Config& input) {
   std::string host;
   uint16_t port = 0;
   if (!split_listen(config.listen, host, port)) return fail("--listen must be HOST:PORT (got \"" + config.listen + "\")");
+  if (config.socketio.conformance && !is_loopback(host))
+    return fail("--socketio-conformance turns authentication off: it serves on a loopback --listen address only");
 
   auto store = open_store(config.store);
   if (!store) return fail(store.error().message);
   auto secret = signing_secret(config, **store);
   if (!secret) return fail(secret.error().message);
   config.jwt_secret = std::move(*secret);
+  auto sealing_key = cluster_key(config, **store);
+  if (!sealing_key) return fail(sealing_key.error().message);
+  config.cluster_key = std::move(*sealing_key);
   auto cluster = open_cluster(config);
   if (!cluster) return fail(cluster.error().message);
 
@@ -162,7 +177,9 @@ int serve(const core::Config& input) {
                                   {.ping_interval_ms = config.socketio.ping_interval_ms,
                                    .ping_timeout_ms = config.socketio.ping_timeout_ms,
                                    .max_payload = config.socketio.max_payload,
-                                   .connect_timeout_ms = config.socketio.conformance ? 1000 : 45000,
+                                   .connect_timeout_ms = config.socketio.conformance ? 1000
+                                                                                     : config.socketio.connect_timeout_ms,
+                                   .max_unauthenticated_sessions = config.socketio.max_unauthenticated_sessions,
                                    .conformance = config.socketio.conformance,
                                    .sid_prefix = sid_prefix_for(config.node_id)},
                                   *cors);
@@ -194,8 +211,8 @@ int serve(const core::Config& input) {
   server->start(&context);
   std::printf("parley listening on http://%s:%u\n", endpoint.address().to_string().c_str(), endpoint.port());
   std::fflush(stdout);
-  spdlog::info("node {} serving with {} loops, store {}, broker {}", config.node_id, config.threads, config.store,
-               config.broker);
+  spdlog::info("node {} serving with {} loops, store {}, broker {}", config.node_id, config.threads,
+               core::redact_url(config.store), core::redact_url(config.broker));
 
   server->run_main();
   socketio.forget_all();  // sessions hold timers of the loops: release them before the loops go

@@ -104,7 +104,8 @@ void Node::unsubscribe_local(Session& session, const std::string& channel) {
 
 void Node::publish_envelope(const std::string& channel, const EnvelopeFields& fields) {
   core::metrics().broker_published.fetch_add(1, std::memory_order_relaxed);
-  deps_.broker->publish(channel, encode_envelope(fields));
+  if (fields.seq > 0) deps_.broker->publish_sequenced(channel, encode_envelope(fields));
+  else deps_.broker->publish(channel, encode_envelope(fields));
 }
 
 void Node::attach(const SessionPtr& session) {

@@ -31,9 +31,17 @@ class Broker {
   virtual void subscribe(const std::string& channel) = 0;
   virtual void unsubscribe(const std::string& channel) = 0;
   virtual void publish(const std::string& channel, std::string payload) = 0;
+  // A publish that may safely arrive twice (a sequenced room or conversation message: receivers drop what
+  // they have by seq). A broker that cannot publish it now may keep it and publish it again once it can,
+  // so other nodes' members get it live even if no later message of the room shows them the gap.
+  virtual void publish_sequenced(const std::string& channel, std::string payload) {
+    publish(channel, std::move(payload));
+  }
 
   // True while the broker can carry messages (always for the local one).
   virtual bool healthy() const = 0;
+  // Why it is not healthy, one line for /readyz and logs (never a secret); empty when healthy.
+  virtual std::string problem() const { return {}; }
   // Messages received from the broker since start, for /metrics.
   virtual uint64_t received_count() const = 0;
   // "local", "redis" or "redis-cluster", for /readyz.

@@ -22,6 +22,8 @@ struct SocketIoSettings {
   int64_t ping_interval_ms = 25000;  // --ping-interval
   int64_t ping_timeout_ms = 20000;   // --ping-timeout
   size_t max_payload = 1000000;      // --max-payload: largest polling POST body / WebSocket message
+  int64_t connect_timeout_ms = 10000;  // --socketio-connect-timeout: a session must authenticate this soon
+  int64_t max_unauthenticated_sessions = 1000;  // --max-unauthenticated-sessions: per node; 0 = no cap
   bool conformance = false;          // --socketio-conformance: behaviour the official test suites expect
 };
 
@@ -32,6 +34,8 @@ struct Config {
   std::string node_id;           // default: host name + pid
   std::string jwt_secret;        // default: generated once and kept in the store (app/signing_secret.cpp)
   std::string jwt_previous_secret;  // still accepted (tokens of a rotated-out secret); empty: none
+  std::string cluster_key;       // seals broker envelopes; default with Redis: kept in the store (app/cluster_key.cpp)
+  std::string redis_ca, redis_cert, redis_key;  // TLS files for rediss:// (empty CA: the system's trust store)
   std::vector<std::string> cors_origins;  // --cors-origin: origins (or *) whose pages may call us
   std::vector<std::string> trusted_proxies;  // --trusted-proxy: peers whose X-Forwarded-For names the client
   int64_t login_failures_per_minute = 5;   // per username and per client address; 0 = off

@@ -44,6 +44,11 @@ std::string Metrics::render() const {
   counter(out, "parley_messages_stored_total", "Chat messages committed to the store.", messages_stored);
   counter(out, "parley_broker_published_total", "Messages published to the broker.", broker_published);
   counter(out, "parley_broker_received_total", "Messages received from the broker.", broker_received);
+  counter(out, "parley_broker_envelopes_rejected_total",
+          "Broker messages dropped because they are not sealed with this cluster's key.", broker_envelopes_rejected);
+  counter(out, "parley_broker_publish_failures_total",
+          "Publishes the broker did not take (Redis down or refusing); room messages are published again later.",
+          broker_publish_failures);
   counter(out, "parley_slow_clients_dropped_total", "Connections cut off for reading too slowly.",
           slow_clients_dropped);
   counter(out, "parley_rate_limited_total", "Requests refused by the rate limit.", rate_limited);

@@ -32,6 +32,8 @@ struct Metrics {
   std::atomic<uint64_t> messages_stored{0};
   std::atomic<uint64_t> broker_published{0};
   std::atomic<uint64_t> broker_received{0};
+  std::atomic<uint64_t> broker_envelopes_rejected{0};  // not sealed with the cluster key: dropped
+  std::atomic<uint64_t> broker_publish_failures{0};    // publishes Redis did not take (down, NOAUTH, NOPERM)
   std::atomic<uint64_t> slow_clients_dropped{0};
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> http_requests{0};

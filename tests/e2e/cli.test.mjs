@@ -33,3 +33,26 @@ describe('parley serve refuses bad backend URLs', () => {
     assert.match(r.stderr, /--store must be sqlite:PATH or postgres:\/\//);
   });
 });
+
+describe('parley serve with a Redis broker', () => {
+  it('never echoes the password of a malformed --broker', () => {
+    for (const broker of ['redis://app:s3cr3t-pw@h:0', 'redis://s3cr3t-pw@h:1', 'redis-cluster://u:s3cr3t-pw@h1:1,h2']) {
+      const r = serve({ broker });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /--broker must be local/);
+      assert.ok(!r.stderr.includes('s3cr3t'), r.stderr);
+    }
+  });
+
+  it('requires --cluster-key with a SQLite store, at least 32 bytes', () => {
+    let r = serve({ broker: 'redis://127.0.0.1:1' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--cluster-key is required with a Redis broker and a SQLite store/);
+    const short = spawnSync(PARLEY_BIN, ['serve', '--listen', '127.0.0.1:0', '--store', `sqlite:${dir}/cli.db`, '--broker',
+      'redis://127.0.0.1:1', '--jwt-secret', JWT_SECRET], { encoding: 'utf8', timeout: 10_000,
+      env: { ...process.env, PARLEY_CLUSTER_KEY: 'too-short' } });
+    assert.equal(short.status, 2, short.stderr);
+    assert.match(short.stderr, /--cluster-key must be at least 32 bytes/);
+    assert.ok(!short.stderr.includes('too-short'), short.stderr);
+  });
+});

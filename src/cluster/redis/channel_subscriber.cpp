@@ -6,8 +6,8 @@ namespace {
 constexpr size_t channels_per_command = 512;
 }
 
-ChannelSubscriber::ChannelSubscriber(Runtime& runtime, Endpoint endpoint)
-    : connection_(runtime.io(), std::move(endpoint), "subscribe") {
+ChannelSubscriber::ChannelSubscriber(Runtime& runtime, Endpoint endpoint, std::shared_ptr<const Access> access)
+    : connection_(runtime.io(), std::move(endpoint), "subscribe", std::move(access)) {
   connection_.on_push = [this](redisReply* r) {
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || reply_string(r->element[0]) != "message") return;
     redisReply* channel = r->element[1];

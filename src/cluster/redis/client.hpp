@@ -19,6 +19,8 @@ class Client {
   virtual ~Client() = default;
 
   Runtime& runtime() { return *runtime_; }
+  // How its connections reach Redis (credentials, TLS) and where they note refusals; immutable, any thread.
+  const std::shared_ptr<const Access>& access() const { return access_; }
 
   // Each user (broker, presence, rate limit) calls start() once and stop() once: the first start connects,
   // the last stop disconnects for good, so a component stopping early cannot cut off the others.
@@ -40,7 +42,8 @@ class Client {
                        std::chrono::milliseconds patience = std::chrono::seconds(5)) = 0;
 
  protected:
-  explicit Client(std::shared_ptr<Runtime> runtime) : runtime_(std::move(runtime)) {}
+  Client(std::shared_ptr<Runtime> runtime, std::shared_ptr<const Access> access)
+      : runtime_(std::move(runtime)), access_(access ? std::move(access) : std::make_shared<const Access>()) {}
   virtual void open() = 0;
   virtual void close() = 0;
   void notify(bool up) {
@@ -49,6 +52,7 @@ class Client {
 
  private:
   std::shared_ptr<Runtime> runtime_;
+  std::shared_ptr<const Access> access_;
   std::vector<std::function<void(bool)>> listeners_;
   int users_ = 0;
 };
@@ -56,7 +60,7 @@ class Client {
 // One Redis server over one connection.
 class SingleClient final : public Client {
  public:
-  SingleClient(std::shared_ptr<Runtime> runtime, Endpoint endpoint);
+  SingleClient(std::shared_ptr<Runtime> runtime, Endpoint endpoint, std::shared_ptr<const Access> access = nullptr);
   ~SingleClient() override;
   bool connected() const override { return connection_.connected(); }
   void command(const std::string& key, std::vector<std::string> args, Connection::ReplyFn done,

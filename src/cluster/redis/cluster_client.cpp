@@ -28,25 +28,14 @@ std::optional<Endpoint> redirect_target(const redisReply* r) {
 }  // namespace
 
 std::optional<std::vector<Endpoint>> parse_redis_cluster_url(const std::string& url) {
-  constexpr std::string_view scheme = "redis-cluster://";
-  if (!url.starts_with(scheme)) return std::nullopt;
-  std::string_view rest(url);
-  rest.remove_prefix(scheme.size());
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
-  std::vector<Endpoint> seeds;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    auto seed = parse_host_port(rest.substr(0, comma));
-    if (!seed) return std::nullopt;
-    seeds.push_back(*seed);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-  }
-  if (seeds.empty()) return std::nullopt;
-  return seeds;
+  auto parsed = parse_broker_url(url);
+  if (!parsed || !parsed->cluster) return std::nullopt;
+  return parsed->endpoints;
 }
 
-ClusterClient::ClusterClient(std::shared_ptr<Runtime> runtime, std::vector<Endpoint> seeds)
-    : Client(std::move(runtime)),
+ClusterClient::ClusterClient(std::shared_ptr<Runtime> runtime, std::vector<Endpoint> seeds,
+                             std::shared_ptr<const Access> access)
+    : Client(std::move(runtime), std::move(access)),
       seeds_(std::move(seeds)),
       slot_owner_(slot_count, -1),
       refresh_timer_(this->runtime().io()),
@@ -81,7 +70,7 @@ void ClusterClient::close() {
 Connection& ClusterClient::connection(const Endpoint& at) {
   auto& slot = connections_[at.address()];
   if (!slot) {
-    slot = std::make_unique<Connection>(runtime().io(), at, "cluster " + at.address());
+    slot = std::make_unique<Connection>(runtime().io(), at, "cluster " + at.address(), access());
     slot->on_up = [this] { update_state(); };
     slot->on_down = [this] {
       update_state();

@@ -16,12 +16,13 @@
 
 namespace parley::cluster::redis {
 
-// Parses redis-cluster://HOST:PORT,HOST:PORT,...; empty when malformed or without a seed.
+// Parses redis-cluster://[USER:PASSWORD@]HOST:PORT,HOST:PORT,... (or rediss-cluster://); the seeds, empty when
+// malformed or without a seed. parse_broker_url (access.hpp) has the rest.
 std::optional<std::vector<Endpoint>> parse_redis_cluster_url(const std::string& url);
 
 class ClusterClient final : public Client {
  public:
-  ClusterClient(std::shared_ptr<Runtime> runtime, std::vector<Endpoint> seeds);
+  ClusterClient(std::shared_ptr<Runtime> runtime, std::vector<Endpoint> seeds, std::shared_ptr<const Access> access = nullptr);
   ~ClusterClient() override;
 
   bool connected() const override { return up_; }

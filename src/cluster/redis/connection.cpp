@@ -4,7 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
 
@@ -32,23 +36,10 @@ bool is_pubsub_message(const redisReply* r) {
 }
 }  // namespace
 
-std::optional<Endpoint> parse_host_port(std::string_view text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
-  int port = 0;
-  auto [p, ec] = std::from_chars(text.data() + colon + 1, text.data() + text.size(), port);
-  if (ec != std::errc() || p != text.data() + text.size() || port <= 0 || port > 65535) return std::nullopt;
-  return Endpoint{std::string(text.substr(0, colon)), port};
-}
-
 std::optional<Endpoint> parse_redis_url(const std::string& url) {
-  constexpr std::string_view scheme = "redis://";
-  if (!url.starts_with(scheme)) return std::nullopt;
-  std::string rest = url.substr(scheme.size());
-  if (auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
-  if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
-  if (rest.find(':') == std::string::npos) return Endpoint{rest.empty() ? "127.0.0.1" : rest, 6379};
-  return parse_host_port(rest);
+  auto parsed = parse_broker_url(url);
+  if (!parsed || parsed->cluster) return std::nullopt;
+  return parsed->endpoints.front();
 }
 
 std::string reply_string(const redisReply* r) {
@@ -58,11 +49,12 @@ std::string reply_string(const redisReply* r) {
   return {};
 }
 
-Connection::Connection(asio::io_context& io, Endpoint endpoint, std::string name)
+Connection::Connection(asio::io_context& io, Endpoint endpoint, std::string name, std::shared_ptr<const Access> access)
     : io_(io),
       endpoint_(std::move(endpoint)),
       name_(std::move(name)),
       resolver_(io),
+      access_(access ? std::move(access) : std::make_shared<const Access>()),
       reader_(nullptr, free_reader),
       read_buffer_(read_chunk),
       reconnect_timer_(io),
@@ -119,21 +111,98 @@ void Connection::connect() {
                           });
 }
 
+template <class F>
+void Connection::with_stream(F&& f) {
+  if (tls_) f(*tls_, tls_);
+  else f(*socket_, tls_);
+}
+
+// TCP is up: TLS first when asked for, then the handshake's commands.
 void Connection::on_connected() {
-  reconnect_timer_.cancel();
   boost::system::error_code ignored;
   socket_->set_option(tcp::no_delay(true), ignored);
   reader_.reset(redisReaderCreate());
-  connected_ = true;
-  backoff_ = std::chrono::milliseconds(100);
-  spdlog::info("redis {}: connected to {}", name_, endpoint_.address());
-  read();
-  if (on_up) on_up();
+  if (!access_->tls) {
+    linked_ = true;
+    read();
+    return handshake();
+  }
+  tls_ = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(*socket_), *access_->tls);
+  socket_.reset();
+  // The certificate must name the host we dialled: an IP address as an IP SAN, a name as a DNS SAN (and SNI).
+  SSL* ssl = tls_->native_handle();
+  boost::system::error_code not_ip;
+  asio::ip::make_address(endpoint_.host, not_ip);
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  if (not_ip) {
+    SSL_set_tlsext_host_name(ssl, endpoint_.host.c_str());
+    X509_VERIFY_PARAM_set1_host(param, endpoint_.host.c_str(), 0);
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(param, endpoint_.host.c_str());
+  }
+  tls_->async_handshake(asio::ssl::stream_base::client, [this, gen = generation_, keep = tls_](
+                                                              boost::system::error_code ec) {
+    if (gen != generation_) return;
+    if (ec) return refused("TLS handshake with " + endpoint_.address() + " failed: " + ec.message());
+    linked_ = true;
+    read();
+    handshake();
+  });
+}
+
+// AUTH (when the URL has credentials), then PING: the connection is up once the PING is answered, so a server
+// that wants a password we lack (NOAUTH) or refuses ours (WRONGPASS) never counts as up.
+void Connection::handshake() {
+  if (access_->authenticates()) {
+    std::vector<std::string> auth{"AUTH"};
+    if (!access_->user.empty()) auth.push_back(access_->user);
+    auth.push_back(access_->password);
+    enqueue(auth, [this](redisReply* r) {
+      if (r && r->type == REDIS_REPLY_ERROR)
+        refused(endpoint_.address() + " refused AUTH" + (access_->user.empty() ? "" : " as " + access_->user) + ": " +
+                reply_string(r));
+    });
+  }
+  enqueue({"PING"}, [this, gen = generation_](redisReply* r) {
+    if (gen != generation_ || !r) return;  // refused by AUTH already, or lost
+    if (r->type == REDIS_REPLY_ERROR)
+      return refused(endpoint_.address() + " refuses commands: " + reply_string(r) +
+                     (access_->authenticates() ? "" : " (give the password in the URL: redis://USER:PASSWORD@HOST:PORT)"));
+    reconnect_timer_.cancel();
+    connected_ = true;
+    backoff_ = std::chrono::milliseconds(100);
+    if (!last_logged_.empty()) spdlog::info("redis {}: {} accepts us again", name_, endpoint_.address());
+    last_logged_.clear();
+    spdlog::info("redis {}: connected to {}{}", name_, endpoint_.address(), tls_ ? " (TLS)" : "");
+    if (on_up) on_up();
+  });
+}
+
+// The server refused us (AUTH, NOAUTH, TLS): note why for /readyz, log it once per cause, drop the link and
+// retry with backoff (the operator may fix the ACL meanwhile).
+void Connection::refused(const std::string& why) {
+  access_->refusals->note(why);
+  if (why != last_logged_) spdlog::error("redis {}: {}", name_, why);
+  last_logged_ = why;
+  lost(nullptr);
+}
+
+// A command refused for want of authentication or permission: the server is reachable but will not do what
+// we need, which /readyz must show.
+void Connection::note_refusal(const redisReply* r) {
+  if (r->type != REDIS_REPLY_ERROR) return;
+  std::string_view text(r->str, r->len);
+  if (!text.starts_with("NOAUTH") && !text.starts_with("NOPERM") && !text.starts_with("WRONGPASS")) return;
+  std::string why = endpoint_.address() + " refused a command: " + std::string(text);
+  access_->refusals->note(why);
+  if (why != last_logged_) spdlog::error("redis {}: {}", name_, why);
+  last_logged_ = why;
 }
 
 void Connection::read() {
-  socket_->async_read_some(asio::buffer(read_buffer_), [this, gen = generation_](boost::system::error_code ec,
-                                                                                 size_t n) {
+  with_stream([this](auto& stream, auto keep) {
+  stream.async_read_some(asio::buffer(read_buffer_), [this, gen = generation_, keep](boost::system::error_code ec,
+                                                                                    size_t n) {
     if (gen != generation_) return;
     if (ec) return lost(ec == asio::error::eof ? "closed by the server" : "read failed");
     if (redisReaderFeed(reader_.get(), read_buffer_.data(), n) != REDIS_OK) return lost("bad reply");
@@ -147,13 +216,16 @@ void Connection::read() {
     }
     read();
   });
+  });
 }
 
 void Connection::dispatch(redisReply* reply) {
   if (is_pubsub_message(reply) || pending_.empty()) {
+    if (reply->type == REDIS_REPLY_ERROR) note_refusal(reply);  // e.g. SUBSCRIBE refused by the ACL
     if (on_push) on_push(reply);
     return;
   }
+  note_refusal(reply);
   ReplyFn done = std::move(pending_.front().done);
   pending_.pop_front();
   if (done) done(reply);
@@ -177,14 +249,22 @@ void Connection::send(const std::vector<std::string>& args) {
 
 // One write in flight; what is queued meanwhile goes out in the next write, all at once.
 void Connection::flush() {
-  if (!writing_.empty() || out_.empty() || !connected_) return;
+  if (!writing_.empty() || out_.empty() || !linked_) return;
   writing_.swap(out_);
-  asio::async_write(*socket_, asio::buffer(writing_), [this, gen = generation_](boost::system::error_code ec, size_t) {
-    if (gen != generation_) return;
-    writing_.clear();
-    if (ec) return lost("write failed");
-    flush();
+  with_stream([this](auto& stream, auto keep) {
+    asio::async_write(stream, asio::buffer(writing_),
+                      [this, gen = generation_, keep](boost::system::error_code ec, size_t) {
+                        if (gen != generation_) return;
+                        writing_.clear();
+                        if (ec) return lost("write failed");
+                        flush();
+                      });
   });
+}
+
+void Connection::enqueue(const std::vector<std::string>& args, ReplyFn done) {
+  pending_.push_back({std::move(done), std::chrono::steady_clock::now()});
+  send(args);
 }
 
 void Connection::command(const std::vector<std::string>& args, ReplyFn done) {
@@ -192,8 +272,7 @@ void Connection::command(const std::vector<std::string>& args, ReplyFn done) {
     if (done) done(nullptr);
     return;
   }
-  pending_.push_back({std::move(done), std::chrono::steady_clock::now()});
-  send(args);
+  enqueue(args, std::move(done));
 }
 
 bool Connection::subscribe_command(const std::vector<std::string>& args) {
@@ -207,12 +286,17 @@ bool Connection::subscribe_command(const std::vector<std::string>& args) {
 void Connection::lost(const char* why) {
   bool was = connected_;
   connected_ = false;
+  linked_ = false;
   ++generation_;
   resolver_.cancel();
+  boost::system::error_code ignored;
   if (socket_) {
-    boost::system::error_code ignored;
     socket_->close(ignored);
     socket_.reset();
+  }
+  if (tls_) {  // handlers still running hold it (`keep`) until they have seen the abort
+    tls_->lowest_layer().close(ignored);
+    tls_.reset();
   }
   out_.clear();
   writing_.clear();

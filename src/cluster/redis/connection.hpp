@@ -2,6 +2,10 @@
 // Connection: one connection to one Redis server on an Asio io_context. It speaks RESP through hiredis's
 // parser (redisReader) and command encoder, and does its own non-blocking I/O on the io_context (why not
 // hiredis's async API: hiredis 0.14, Debian's, does not know sharded pub/sub and asserts on `smessage`).
+// With an Access it speaks TLS (verifying the server's certificate and name) and authenticates (AUTH) on every
+// connect; it counts as up only once the server has answered a PING after that, so a server that refuses it
+// (a wrong password, NOAUTH, a failed TLS handshake) leaves it down, retrying with backoff, and the reason is
+// noted in the Access's Refusals (as are NOAUTH / NOPERM / WRONGPASS answers to later commands).
 // It reconnects by itself with backoff (100 ms doubling to 2 s) and never blocks: while it is down every
 // command fails at once (reply nullptr), and a command not answered within the command timeout drops the
 // connection (all pending commands fail) so a hung server cannot stall its callers.
@@ -13,6 +17,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
@@ -22,19 +27,13 @@
 #include <string>
 #include <vector>
 
+#include "cluster/redis/access.hpp"
+
 namespace parley::cluster::redis {
 
-struct Endpoint {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string address() const { return host + ":" + std::to_string(port); }
-  bool operator==(const Endpoint&) const = default;
-};
-
-// Parses redis://HOST[:PORT][/...]; empty on a malformed URL.
+// Parses redis://[USER:PASSWORD@]HOST[:PORT][/...] (or rediss://); empty on a malformed URL. The server only:
+// parse_broker_url (access.hpp) has the rest.
 std::optional<Endpoint> parse_redis_url(const std::string& url);
-// Parses HOST:PORT (a Redis Cluster seed or a MOVED target); empty when malformed.
-std::optional<Endpoint> parse_host_port(std::string_view text);
 
 // The string of a reply (status, string, error), or "" for other kinds.
 std::string reply_string(const redisReply* reply);
@@ -44,7 +43,9 @@ class Connection {
   // The reply of one command; nullptr when the connection is down, failed or timed out.
   using ReplyFn = std::function<void(redisReply* reply)>;
 
-  Connection(boost::asio::io_context& io, Endpoint endpoint, std::string name);
+  // `access` null: plain TCP, no AUTH.
+  Connection(boost::asio::io_context& io, Endpoint endpoint, std::string name,
+             std::shared_ptr<const Access> access = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -71,6 +72,13 @@ class Connection {
  private:
   void connect();
   void on_connected();
+  void handshake();
+  void refused(const std::string& why);
+  void note_refusal(const redisReply* reply);
+  void enqueue(const std::vector<std::string>& args, ReplyFn done);
+  // Runs f(stream, keep) on the TCP socket or the TLS stream; `keep` holds the TLS stream alive in handlers.
+  template <class F>
+  void with_stream(F&& f);
   void read();
   void dispatch(redisReply* reply);
   void send(const std::vector<std::string>& args);
@@ -88,12 +96,16 @@ class Connection {
   Endpoint endpoint_;
   std::string name_;
   boost::asio::ip::tcp::resolver resolver_;
+  std::shared_ptr<const Access> access_;
   std::optional<boost::asio::ip::tcp::socket> socket_;
+  std::shared_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
+  bool linked_ = false;       // the socket (and TLS) is up: bytes may be written (the handshake's commands)
+  std::string last_logged_;   // the last refusal logged, so a retry loop logs it once
   std::unique_ptr<redisReader, void (*)(redisReader*)> reader_;
   std::vector<char> read_buffer_;
   std::string out_, writing_;  // queued bytes, bytes being written
   std::deque<Pending> pending_;
-  bool connected_ = false;
+  bool connected_ = false;    // linked, authenticated and answering: commands may be sent
   bool stopped_ = true;
   uint64_t generation_ = 0;  // bumped on every connect and loss: stale completions compare and stop
   std::chrono::milliseconds backoff_{100};

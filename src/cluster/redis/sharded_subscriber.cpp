@@ -24,7 +24,7 @@ ShardedSubscriber::Shard& ShardedSubscriber::shard(const Endpoint& at) {
   auto address = at.address();
   auto& s = shards_[address];
   if (!s.connection) {
-    s.connection = std::make_unique<Connection>(client_.runtime().io(), at, "ssubscribe " + address);
+    s.connection = std::make_unique<Connection>(client_.runtime().io(), at, "ssubscribe " + address, client_.access());
     s.connection->on_push = [this, address](redisReply* r) { on_push(address, r); };
     // Each channel on its own SSUBSCRIBE: one command may only name channels of one slot.
     s.connection->on_up = [this, address] {

@@ -2,8 +2,9 @@
 
 namespace parley::cluster::redis {
 
-SingleClient::SingleClient(std::shared_ptr<Runtime> runtime, Endpoint endpoint)
-    : Client(std::move(runtime)), connection_(this->runtime().io(), std::move(endpoint), "commands") {
+SingleClient::SingleClient(std::shared_ptr<Runtime> runtime, Endpoint endpoint, std::shared_ptr<const Access> access)
+    : Client(std::move(runtime), std::move(access)),
+      connection_(this->runtime().io(), std::move(endpoint), "commands", this->access()) {
   connection_.on_up = [this] { notify(true); };
   connection_.on_down = [this] { notify(false); };
 }

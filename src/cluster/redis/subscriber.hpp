@@ -40,7 +40,7 @@ class Subscriber {
 
 class ChannelSubscriber final : public Subscriber {
  public:
-  ChannelSubscriber(Runtime& runtime, Endpoint endpoint);
+  ChannelSubscriber(Runtime& runtime, Endpoint endpoint, std::shared_ptr<const Access> access = nullptr);
   void start() override;
   void stop() override;
   void add(const std::string& channel) override;
