@@ -61,7 +61,7 @@ for (const [name, transports] of [['long-polling', ['polling']], ['websocket', [
 }
 
 test('an expired token ends the session with a Socket.IO disconnect (no automatic reconnection)', async (t) => {
-  const srv = new ParleyServer({ args: ['--token-ttl', '2s'] });
+  const srv = new ParleyServer({ args: ['--token-ttl', '2s', '--token-leeway', '0'] });
   t.after(() => srv.cleanup());
   await srv.start();
   const user = await newUser(srv, 'ttl');

@@ -80,8 +80,9 @@ asio::awaitable<PollAnswer> ask(const std::shared_ptr<EngineSession>& session, c
       asio::use_awaitable);
 }
 
-asio::awaitable<void> refuse_upgrade(beast::tcp_stream& stream, int code, unsigned version) {
-  http::response<http::string_body> res{http::status::bad_request, version};
+asio::awaitable<void> refuse_upgrade(beast::tcp_stream& stream, int code, unsigned version,
+                                     http::status status = http::status::bad_request) {
+  http::response<http::string_body> res{status, version};
   res.set(http::field::content_type, "application/json");
   res.body() = eio::encode_error_body(code);
   res.prepare_payload();
@@ -96,7 +97,12 @@ asio::awaitable<void> refuse_upgrade(beast::tcp_stream& stream, int code, unsign
 
 Service::Service(chat::Node* node, Authenticator authenticate, core::Limits limits, Options options,
                  const CorsPolicy& cors)
-    : node_(node), authenticate_(std::move(authenticate)), limits_(limits), options_(options), cors_(cors) {}
+    : node_(node),
+      authenticate_(std::move(authenticate)),
+      limits_(limits),
+      options_(options),
+      cors_(cors),
+      pending_(options.max_unauthenticated_sessions) {}
 
 bool Service::handles(std::string_view path) const {
   if (path == "/socket.io" || path.starts_with("/socket.io/")) return true;
@@ -109,11 +115,14 @@ std::shared_ptr<EngineSession> Service::make_session(const asio::any_io_executor
   settings.options = options_;
   settings.send_queue_bytes = limits_.send_queue_bytes;
   if (auto t = find_request_token(request)) settings.token = t->token;
+  const bool counted = !echo && !options_.conformance;
+  if (counted && !pending_.try_enter()) return nullptr;
   auto session = std::make_shared<EngineSession>(executor, loop_index, new_sid(options_.sid_prefix), std::move(settings), registry_);
   if (echo)
     session->set_handler(std::make_shared<EchoHandler>());
   else
-    session->set_handler(std::make_shared<SocketIoHandler>(node_, authenticate_, options_.conformance));
+    session->set_handler(std::make_shared<SocketIoHandler>(node_, authenticate_, options_.conformance,
+                                                           counted ? &pending_ : nullptr));
   return session;
 }
 
@@ -155,7 +164,8 @@ asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest requ
       answer = error_answer(eio::error_code::bad_handshake_method);
     } else {
       auto session = make_session(stream.get_executor(), loop_index, request, echo);
-      session->open_polling([&answer](PollAnswer a) { answer = std::move(a); });
+      if (!session) answer = error_answer(eio::error_code::forbidden, 503);
+      else session->open_polling([&answer](PollAnswer a) { answer = std::move(a); });
     }
   } else if (auto session = registry_.find(*sid); !session) {
     answer = error_answer(eio::error_code::unknown_sid);
@@ -179,9 +189,15 @@ asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest requ
 asio::awaitable<void> Service::upgrade(beast::tcp_stream& stream, HttpRequest request, beast::flat_buffer& buffer,
                                        size_t loop_index, std::optional<std::string> sid, bool echo) {
   std::shared_ptr<EngineSession> existing;
+  std::shared_ptr<EngineSession> fresh;
   if (sid) {
     existing = registry_.find(*sid);
     if (!existing) co_return co_await refuse_upgrade(stream, eio::error_code::unknown_sid, request.version());
+  } else {
+    fresh = make_session(stream.get_executor(), loop_index, request, echo);
+    if (!fresh)
+      co_return co_await refuse_upgrade(stream, eio::error_code::forbidden, request.version(),
+                                        http::status::service_unavailable);
   }
   auto key = request[http::field::sec_websocket_key];
   http::response<http::empty_body> res{http::status::switching_protocols, request.version()};
@@ -195,10 +211,9 @@ asio::awaitable<void> Service::upgrade(beast::tcp_stream& stream, HttpRequest re
   std::string initial(static_cast<const char*>(data.data()), data.size());
   asio::ip::tcp::socket socket = stream.release_socket();
 
-  if (!existing) {
-    auto session = make_session(socket.get_executor(), loop_index, request, echo);
+  if (fresh) {
     auto transport = std::make_shared<WsTransport>(std::move(socket), options_.max_payload);
-    session->open_websocket(std::move(transport), std::move(initial));
+    fresh->open_websocket(std::move(transport), std::move(initial));
     co_return;
   }
   // The upgrade of a polling session: its socket moves to the session's loop.

@@ -13,6 +13,7 @@
 #include "chat/node.hpp"
 #include "core/config.hpp"
 #include "net/engineio/options.hpp"
+#include "net/engineio/pending_sessions.hpp"
 #include "net/cors.hpp"
 #include "net/engineio/registry.hpp"
 #include "net/http_types.hpp"
@@ -38,6 +39,7 @@ class Service {
   const Options& options() const { return options_; }
 
  private:
+  // A new session; null when the cap of unauthenticated sessions is reached (the caller refuses with 503).
   std::shared_ptr<class EngineSession> make_session(const boost::asio::any_io_executor& executor, size_t loop_index,
                                                     const HttpRequest& request, bool echo);
   boost::asio::awaitable<void> upgrade(boost::beast::tcp_stream& stream, HttpRequest request,
@@ -49,6 +51,7 @@ class Service {
   core::Limits limits_;
   Options options_;
   const CorsPolicy& cors_;
+  PendingSessions pending_;
   Registry registry_;
 };
 

@@ -12,8 +12,16 @@ namespace sio = protocol::socketio;
 using core::ErrorCode;
 
 
-SocketIoHandler::SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance)
-    : node_(node), authenticate_(authenticate), conformance_(conformance) {}
+SocketIoHandler::SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance,
+                                 PendingSessions* pending)
+    : node_(node), authenticate_(authenticate), conformance_(conformance), pending_(pending) {}
+
+namespace {
+void protocol_violation(EngineSession& session, std::string reason) {
+  core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+  session.close(std::move(reason));
+}
+}  // namespace
 
 void SocketIoHandler::on_open(EngineSession& session) {
   connect_timer_ = std::make_unique<boost::asio::steady_timer>(session.executor());
@@ -25,27 +33,24 @@ void SocketIoHandler::on_open(EngineSession& session) {
 
 void SocketIoHandler::on_message(EngineSession& session, std::string data, bool binary) {
   if (binary) {
-    if (!partial_) {
-      core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
-      return session.close("unexpected binary attachment");
-    }
+    if (!partial_) return protocol_violation(session, "unexpected binary attachment");
+    attachment_bytes_ += data.size();
+    if (attachment_bytes_ > session.options().max_payload)
+      return protocol_violation(session, "binary attachments over the payload limit");
     attachments_.push_back(std::move(data));
     if (attachments_.size() == partial_->attachments) {
       auto packet = std::move(*partial_);
       partial_.reset();
+      attachment_bytes_ = 0;
       dispatch(session, std::move(packet), std::exchange(attachments_, {}));
     }
     return;
   }
-  if (partial_) {
-    core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
-    return session.close("missing binary attachments");
-  }
+  if (partial_) return protocol_violation(session, "missing binary attachments");
   auto packet = sio::decode(data);
-  if (!packet) {
-    core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
-    return session.close("parse error: " + packet.error().message);
-  }
+  if (!packet) return protocol_violation(session, "parse error: " + packet.error().message);
+  if (!conformance_ && !chat_ && packet->type != sio::PacketType::connect)
+    return protocol_violation(session, "authenticate (CONNECT with a token) first");
   if (packet->attachments > 0) {
     partial_ = std::move(*packet);
     return;
@@ -54,6 +59,7 @@ void SocketIoHandler::on_message(EngineSession& session, std::string data, bool 
 }
 
 void SocketIoHandler::on_close(EngineSession&, std::string_view) {
+  stop_pending();
   if (connect_timer_) connect_timer_->cancel();
   if (auto chat = std::move(chat_)) chat->end();
   namespaces_.clear();
@@ -107,6 +113,7 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
     return;
   }
   ever_connected_ = true;
+  stop_pending();
   namespaces_.insert(packet.nsp);
   if (chat_) std::exchange(chat_, nullptr)->end();
   session.send_message(sio::encode_connect_ok(packet.nsp, auth::random_id(15)));

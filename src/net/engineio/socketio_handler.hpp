@@ -6,6 +6,9 @@
 // In conformance mode it does what the official test suite expects instead: namespaces "/" and "/custom",
 // an `auth` event echoing the CONNECT payload, `message` -> `message-back`, `message-with-ack` acked with
 // all its arguments, and no authentication.
+// Before a CONNECT has authenticated, a session may send nothing but CONNECT (and Engine.IO pings): anything
+// else closes it, so an anonymous peer cannot make the node buffer attachments or parse events. Binary
+// attachments of one packet are bounded in total by the session's max payload.
 // Thread safety: lives on its session's loop.
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -16,6 +19,7 @@
 #include "chat/node.hpp"
 #include "net/engineio/chat_session.hpp"
 #include "net/engineio/engine_session.hpp"
+#include "net/engineio/pending_sessions.hpp"
 #include "net/http_types.hpp"
 #include "protocol/socketio.hpp"
 
@@ -23,7 +27,10 @@ namespace parley::net::engineio {
 
 class SocketIoHandler final : public EngineSession::Handler, public std::enable_shared_from_this<SocketIoHandler> {
  public:
-  SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance);
+  // `pending` (null in conformance mode) counts this session until it authenticates or ends: the Service has
+  // counted it in already.
+  SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance, PendingSessions* pending);
+  ~SocketIoHandler() override { stop_pending(); }
 
   void on_open(EngineSession& session) override;
   void on_message(EngineSession& session, std::string data, bool binary) override;
@@ -37,16 +44,22 @@ class SocketIoHandler final : public EngineSession::Handler, public std::enable_
                          const std::vector<std::string>& attachments);
   void send_packet(EngineSession& session, const protocol::socketio::Packet& packet,
                    const std::vector<std::string>& attachments);
+  // The session no longer counts as pending (it authenticated, or it ended). Once.
+  void stop_pending() {
+    if (pending_) std::exchange(pending_, nullptr)->leave();
+  }
 
   chat::Node* node_;
   const Authenticator& authenticate_;
   bool conformance_;
+  PendingSessions* pending_;
   std::unique_ptr<boost::asio::steady_timer> connect_timer_;
   bool ever_connected_ = false;
   std::set<std::string, std::less<>> namespaces_;  // connected namespaces
   std::shared_ptr<ChatSession> chat_;              // the main namespace's chat session (normal mode)
   std::optional<protocol::socketio::Packet> partial_;  // a binary packet awaiting its attachments
   std::vector<std::string> attachments_;
+  size_t attachment_bytes_ = 0;
 };
 
 // The handler of conformance mode's /engine.io/ endpoint: every message is echoed unchanged.
