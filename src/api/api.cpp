@@ -82,7 +82,14 @@ bool Api::reserve_hash() {
   return false;
 }
 
-void Api::handle(net::HttpRequest&& request, const std::string& client, net::Responder respond) {
+void Api::handle(net::HttpRequest&& request, const std::string& client, net::Responder plain) {
+  // Every answer: no MIME sniffing, no Referer leaving the page, never framed.
+  net::Responder respond = [plain = std::move(plain)](net::HttpResponse res) {
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
+    res.set(http::field::x_frame_options, "DENY");
+    plain(std::move(res));
+  };
   std::string path(net::target_path(request.target()));
   auto method = request.method();
   if (method == http::verb::get || method == http::verb::head) {
@@ -105,7 +112,14 @@ void Api::handle(net::HttpRequest&& request, const std::string& client, net::Res
       std::string room = path.substr(rooms_prefix.size(), path.size() - rooms_prefix.size() - messages_suffix.size());
       return room_messages(request, room, std::move(respond));
     }
-    if (auto file = deps_.web->serve(path)) return respond(std::move(*file));
+    if (auto file = deps_.web->serve(path)) {
+      // What the built client loads and nothing else: its own scripts and styles, its data: icon, requests
+      // and WebSockets to this origin. An injected script has nowhere to load from or send to.
+      file->set("Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+      return respond(std::move(*file));
+    }
     if (path == "/")
       return respond(text_response("text/html; charset=utf-8",
                                    "<!doctype html><title>Parley</title><p>The web client is not built. Run "

@@ -32,11 +32,15 @@ void answer_rate(const SessionPtr& s, const protocol::Request& req, bool allowed
   s->reply_error(req, {ErrorCode::rate_limited, "too many messages; slow down"});
 }
 
-// {"id":ID,"seq":SEQ,"ts":TS}: the reply to a sent message (and to its resends).
+// {"id":ID,"seq":SEQ,"ts":TS}: the reply to a sent message (and to its resends); a direct message's also
+// names the recipient ("to"), so a client that addressed it by username learns the id.
 std::string sent_reply(const store::StoredMessage& m) {
   std::string out = R"({"id":)";
   protocol::append_json_string(out, m.id);
-  fmt::format_to(std::back_inserter(out), R"(,"seq":{},"ts":{}}})", m.seq, m.ts);
+  fmt::format_to(std::back_inserter(out), R"(,"seq":{},"ts":{})", m.seq, m.ts);
+  if (auto pair = store::conversation_users(m.room))
+    fmt::format_to(std::back_inserter(out), R"(,"to":{})", m.from_id == pair->first ? pair->second : pair->first);
+  out += '}';
   return out;
 }
 

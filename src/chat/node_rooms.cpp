@@ -145,14 +145,29 @@ void Node::leave_room(const SessionPtr& s, std::string room, bool announce) {
   });
 }
 
+// typing:start / typing:stop {room} to the room's other users, or {with | withUsername} to that user's
+// connections (a direct conversation); never to the typist's own.
 void Node::typing(const SessionPtr& s, const protocol::Request& req, bool start) {
+  const char* event = start ? "typing:user:start" : "typing:user:stop";
+  const int64_t me = s->identity().user_id;
+  if (const auto* data = req.data.if_object(); data && !data->contains("room") &&
+                                               (data->contains("with") || data->contains("withUsername"))) {
+    return with_user(
+        s, req.data, "with", "withUsername",
+        [this, s, req = protocol::Request{req.event, nullptr, req.id}, event, me](const store::User& to) {
+          publish_envelope(user_channel(to.id),
+                           {.event = event,
+                            .data_json = json::serialize(json::object{{"with", me}, {"userId", me}}),
+                            .exclude_user = me});
+          s->reply_ok(req, "{}");
+        },
+        req);
+  }
   auto room = room_field(req.data);
   if (!room) return s->reply_error(req, room.error());
   if (!s->rooms.contains(*room)) return s->reply_error(req, {ErrorCode::forbidden, "join the room first"});
-  std::string data = json::serialize(json::object{{"room", *room}, {"userId", s->identity().user_id}});
-  publish_envelope(room_channel(*room), {.event = start ? "typing:user:start" : "typing:user:stop",
-                                         .data_json = data,
-                                         .exclude_user = s->identity().user_id});
+  std::string data = json::serialize(json::object{{"room", *room}, {"userId", me}});
+  publish_envelope(room_channel(*room), {.event = event, .data_json = data, .exclude_user = me});
   s->reply_ok(req, "{}");
 }
 

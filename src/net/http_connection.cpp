@@ -23,7 +23,10 @@ namespace http = beast::http;
 using core::ErrorCode;
 
 namespace {
-constexpr auto idle_timeout = std::chrono::seconds(75);
+// A whole request (headers and body) must arrive within this, and a kept-alive connection that sends nothing
+// for this long is closed: a client trickling bytes (slowloris) holds a connection 15 s, not forever.
+constexpr auto request_timeout = std::chrono::seconds(15);
+constexpr size_t header_limit_bytes = 16 * 1024;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
@@ -57,10 +60,19 @@ asio::awaitable<void> HttpConnection::run() {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.header_limit(16 * 1024);
+    parser.header_limit(header_limit_bytes);
     parser.body_limit(context_.limits.max_http_body_bytes);
-    stream_.expires_after(idle_timeout);
+    stream_.expires_after(request_timeout);
     auto [ec, n] = co_await http::async_read(stream_, buffer, parser, use_tuple);
+    if (ec == http::error::header_limit) {
+      HttpResponse res{http::status::request_header_fields_too_large, 11};
+      res.set(http::field::content_type, "application/json");
+      res.body() = R"({"error":{"code":"too_large","message":"the request headers are too large"}})";
+      res.prepare_payload();
+      res.keep_alive(false);
+      co_await http::async_write(stream_, res, use_tuple);
+      break;
+    }
     if (ec == http::error::body_limit) {
       auto res = error_response({ErrorCode::too_large, "the request body is too large"});
       res.keep_alive(false);
@@ -105,7 +117,7 @@ asio::awaitable<void> HttpConnection::run() {
     res.version(version);
     res.keep_alive(keep_alive);
     cors.grant(origin, res);
-    stream_.expires_after(idle_timeout);
+    stream_.expires_after(request_timeout);
     auto [wec, wn] = co_await http::async_write(stream_, res, use_tuple);
     if (wec || !keep_alive) break;
   }

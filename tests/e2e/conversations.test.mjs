@@ -189,6 +189,21 @@ describe('conversations that survive (§8)', { timeout: 120_000 }, () => {
     assert.equal(sending.buffered('message:private:received').length, 0, 'its own DMs were not pushed back');
   });
 
+  it('typing in a DM reaches the other user only; a DM reply names its recipient', async () => {
+    const [u, v] = [await newUser(srv, 'tu'), await newUser(srv, 'tv')];
+    const [typist, otherDevice, peer] = [await open(u), await open(u), await open(v)];
+    assert.deepEqual(await typist.ok('typing:start', { with: v.id }), {});
+    assert.deepEqual(await peer.next('typing:user:start'), { with: u.id, userId: u.id });
+    await typist.ok('typing:stop', { withUsername: v.username });
+    assert.deepEqual(await peer.next('typing:user:stop'), { with: u.id, userId: u.id });
+    assert.equal((await typist.request('typing:start', { with: 999999999 })).error?.code, 'not_found');
+    const sent = await typist.ok('message:private', { toUsername: v.username, text: 'by name' });
+    assert.equal(sent.to, v.id);
+    await peer.next('message:private:received', (d) => d.id === sent.id);
+    await otherDevice.next('message:private:received', (d) => d.id === sent.id);
+    assert.equal(otherDevice.buffered('typing:user:start').length, 0, "the typist's own devices are not told");
+  });
+
   it('works over Socket.IO too: DMs with seq, dm:list, dm:history, read:mark, rooms:mine', async () => {
     const [u, v] = [await newUser(srv, 'xu'), await newUser(srv, 'xv')];
     const s = await sioConnect(srv, u.token);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { JWT_SECRET } from './server.mjs';
+import { rememberSecret } from './secrets.mjs';
 
 export const HTTP_TIMEOUT_MS = 10_000;
 
@@ -58,6 +59,8 @@ export async function newUser(srv, prefix = 'u', password = 'secret-pw') {
   const login = await post(srv, '/api/auth/login', { username, password });
   assert.equal(login.status, 200, `login ${username}: ${login.status} ${login.text}`);
   assert.equal(typeof login.body?.token, 'string', `login token: ${login.text}`);
+  rememberSecret(password);
+  rememberSecret(login.body.token);
   return { id: reg.body.id, username, password, token: login.body.token, expiresAt: login.body.expiresAt };
 }
 

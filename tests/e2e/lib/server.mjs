@@ -5,11 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rememberSecret, secretsIn } from './secrets.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const PARLEY_BIN = path.resolve(REPO_ROOT, process.env.PARLEY_BIN || 'build/src/parley');
 export const JWT_SECRET = 'e2e-jwt-secret-0123456789abcdef0123456789abcdef';
 export const API_KEY = 'e2e-api-key';
+rememberSecret(JWT_SECRET);
+rememberSecret(API_KEY);
 export const START_TIMEOUT_MS = 15_000;
 export const STOP_TIMEOUT_MS = 10_000;
 
@@ -51,6 +54,7 @@ export class ParleyServer {
     this.proc = null;
     this.port = null;
     this.output = [];
+    this.leaks = new Set();  // secrets seen in the output (lib/secrets.mjs)
     this.exitInfo = null;
   }
 
@@ -113,6 +117,7 @@ export class ParleyServer {
           const line = buf.slice(0, i);
           buf = buf.slice(i + 1);
           this.output.push(`${name}: ${line}`);
+          for (const leaked of secretsIn(line)) this.leaks.add(leaked);
           if (this.output.length > 2000) this.output.splice(0, 1000);
           if (name === 'out') this._onStdoutLine(line);
         }
@@ -181,11 +186,17 @@ export class ParleyServer {
     return info;
   }
 
-  /** Kill whatever runs and remove the temp dir. Safe to call twice. */
+  /** Kill whatever runs and remove the temp dir. Safe to call twice. Fails if the output held a secret. */
   async cleanup() {
     await this.kill();
     try { fs.rmSync(this.dir, { recursive: true, force: true }); } catch {}
     liveDirs.delete(this.dir);
+    for (const leaked of secretsIn(this.output.join('\n'))) this.leaks.add(leaked);
+    if (this.leaks.size > 0) {
+      const shown = [...this.leaks].map((s) => `${s.slice(0, 6)}…`).join(', ');
+      this.leaks.clear();
+      throw new Error(`the server's output holds ${shown}: a password, token or key reached its logs`);
+    }
   }
 }
 
