@@ -104,12 +104,11 @@ void SqliteStore::list_rooms(Callback<std::vector<std::string>> done) {
 }
 
 void SqliteStore::append_message(NewMessage message, Callback<StoredMessage> done) {
-  const std::string key = message.client_msg_id;
-  const bool conversation = is_conversation(message.room);
+  const bool keyed = !message.client_msg_id.empty();
   writer_->submit<StoredMessage>(
       [message = std::move(message)](WriteOps& ops) mutable { return ops.append_message(std::move(message)); },
       std::move(done),
-      key.empty() && !conversation ? common::Savepoint::not_needed : common::Savepoint::needed);
+      keyed ? common::Savepoint::needed : common::Savepoint::not_needed);
 }
 
 void SqliteStore::messages_before(std::string room, std::optional<int64_t> before, int limit,

@@ -173,6 +173,17 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
   core::Result<int64_t*> last = last_seq(message.room);
   if (!last) return last.error();
   const int64_t seq = **last + 1;
+  // A conversation's first message lists it for both users, before the message: should the message's INSERT
+  // fail, the rows stay (harmless: an empty conversation) and the append needs no savepoint without a key.
+  if (seq == 1) {
+    if (auto users = conversation_users(message.room)) {
+      for (auto [user, other] : {*users, std::pair{users->second, users->first}}) {
+        Query insert(insert_conversation_);
+        insert.bind(1, user).bind(2, other).bind(3, message.room);
+        if (auto done = insert.run(); !done) return done.error();
+      }
+    }
+  }
   {
     Query insert(insert_message_);
     insert.bind(1, message.room)
@@ -188,15 +199,6 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
         return core::Error{core::ErrorCode::conflict, "message id '" + message.id + "' already exists"};
       }
       return done.error();
-    }
-  }
-  if (seq == 1) {
-    if (auto users = conversation_users(message.room)) {
-      for (auto [user, other] : {*users, std::pair{users->second, users->first}}) {
-        Query insert(insert_conversation_);
-        insert.bind(1, user).bind(2, other).bind(3, message.room);
-        if (auto done = insert.run(); !done) return done.error();
-      }
     }
   }
   if (keyed) {

@@ -32,10 +32,10 @@ class WriteOps {
   // Inserts the room unless it exists; answers its last seq.
   core::Result<int64_t> ensure_room(const std::string& room);
   // Takes the room's next seq (creating the room if missing) and inserts the message with it; conflict if
-  // the message id exists. Without a clientMsgId, to a room, it is one statement and needs no savepoint: on
-  // failure no message is stored and no seq is used up; a room it created stays, as ensure_room would have
-  // made it. With a clientMsgId (the idempotency key, see store.hpp) or to a conversation (whose first message
-  // records it for both users) it writes several rows and must run in a savepoint.
+  // the message id exists. Without a clientMsgId it needs no savepoint: on failure no message is stored and no
+  // seq is used up; a room it created stays, as ensure_room would have made it, and so do the rows listing a
+  // new conversation for its users. With a clientMsgId (the idempotency key, see store.hpp) it writes the key
+  // after the message and must run in a savepoint.
   core::Result<StoredMessage> append_message(NewMessage message);
   // Store::join_room's write: the room (if new) and the membership; answers last seq and read seq.
   core::Result<RoomJoin> join_room(int64_t user_id, const std::string& room);
