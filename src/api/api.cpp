@@ -217,7 +217,13 @@ void Api::issue_token(const store::User& user, const net::Responder& respond) {
 void Api::rooms(const net::HttpRequest& request, net::Responder respond) {
   auto who = bearer(request);
   if (!who) return respond(error_response(who.error()));
-  deps_.node->room_summaries([respond](core::Result<std::vector<chat::RoomSummary>> rooms) {
+  // A page: ?after=NAME (the last name of the previous page) and ?limit=N (1-100, default 100).
+  bool bad = false;
+  auto limit = int_param(request.target(), "limit", bad);
+  if (bad) return respond(error_response({ErrorCode::bad_request, "limit must be a non-negative integer"}));
+  std::string after(net::query_param(request.target(), "after").value_or(""));
+  int n = static_cast<int>(std::clamp<int64_t>(limit.value_or(100), 1, 100));
+  deps_.node->room_summaries(std::move(after), n, [respond](core::Result<std::vector<chat::RoomSummary>> rooms) {
     if (!rooms) return respond(error_response(chat::unavailable("rooms were not read", rooms.error())));
     json::array list;
     for (auto& r : *rooms) list.push_back(json::object{{"name", r.name}, {"members", r.members}});

@@ -91,6 +91,15 @@ void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
       ->envname("PARLEY_RATE_LIMIT")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd.add_option("--rate-burst", c.limits.rate_burst, "messages a user may send at once")
       ->envname("PARLEY_RATE_BURST")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd.add_option("--event-rate", c.limits.event_rate,
+                 "every other request (joins, typing, history, presence, listings, read marks) per second per user, "
+                 "node-local (0: off)")
+      ->envname("PARLEY_EVENT_RATE")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd.add_option("--event-burst", c.limits.event_burst, "such requests a user may make at once")
+      ->envname("PARLEY_EVENT_BURST")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd.add_option("--max-rooms-per-user", c.limits.max_rooms_per_user,
+                 "rooms one user may create (joining an existing room is not creating; 0: no cap)")
+      ->envname("PARLEY_MAX_ROOMS_PER_USER")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd.add_option("--send-queue-bytes", c.limits.send_queue_bytes,
                  "outbound bytes queued per connection before a slow reader is cut off (close 4008)")
       ->envname("PARLEY_SEND_QUEUE_BYTES")->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{1} << 30));

@@ -8,6 +8,7 @@
 #include "chat/on_loop.hpp"
 #include "chat/unavailable.hpp"
 #include "chat/validation.hpp"
+#include "core/clock.hpp"
 #include "core/metrics.hpp"
 
 namespace parley::chat {
@@ -15,7 +16,10 @@ namespace parley::chat {
 namespace json = boost::json;
 using core::ErrorCode;
 
-Node::Node(NodeDeps deps) : deps_(std::move(deps)), user_caches_(deps_.loops.size()) {
+Node::Node(NodeDeps deps)
+    : deps_(std::move(deps)),
+      user_caches_(deps_.loops.size()),
+      event_budget_(deps_.limits.event_rate, deps_.limits.event_burst) {
   for (size_t i = 0; i < deps_.loops.size(); ++i) {
     hubs_.push_back(std::make_unique<Hub>(
         [this](Session& s, const std::string& room) { fill_gap_later(s.shared_from_this(), room); }));
@@ -126,20 +130,23 @@ void Node::detach(const SessionPtr& session) {
 
 struct Node::EventHandler {
   std::string_view event;
+  bool budgeted;  // spends from the per-user event budget (message sends have their own limit)
   void (*handle)(Node& node, const SessionPtr& s, const protocol::Request& req);
 };
 
 // Every client event and what answers it (the initializer is in Node's scope: its lambdas reach private members).
 #define PARLEY_EVENT(name, call) \
-  EventHandler { name, [](Node& node, const SessionPtr& s, const protocol::Request& req) { node.call; } }
+  EventHandler { name, true, [](Node& node, const SessionPtr& s, const protocol::Request& req) { node.call; } }
+#define PARLEY_SEND(name, call) \
+  EventHandler { name, false, [](Node& node, const SessionPtr& s, const protocol::Request& req) { node.call; } }
 const Node::EventHandler Node::kEventHandlers[] = {
     PARLEY_EVENT("room:join", join_room(s, req)),
     PARLEY_EVENT("room:leave", leave_room_request(s, req)),
     PARLEY_EVENT("rooms:list", list_rooms(s, req)),
     PARLEY_EVENT("rooms:mine", list_my_rooms(s, req)),
-    PARLEY_EVENT("message:send", send_message(s, req)),
-    PARLEY_EVENT("message:private", send_private(s, req, false)),
-    PARLEY_EVENT("send_chat_message_to_participant", send_private(s, req, true)),
+    PARLEY_SEND("message:send", send_message(s, req)),
+    PARLEY_SEND("message:private", send_private(s, req, false)),
+    PARLEY_SEND("send_chat_message_to_participant", send_private(s, req, true)),
     PARLEY_EVENT("typing:start", typing(s, req, true)),
     PARLEY_EVENT("typing:stop", typing(s, req, false)),
     PARLEY_EVENT("presence:list", list_presence(s, req)),
@@ -149,13 +156,28 @@ const Node::EventHandler Node::kEventHandlers[] = {
     PARLEY_EVENT("read:mark", mark_read(s, req)),
 };
 #undef PARLEY_EVENT
+#undef PARLEY_SEND
 
 void Node::handle(const SessionPtr& s, protocol::Request req) {
   core::metrics().messages_in.fetch_add(1, std::memory_order_relaxed);
   for (const EventHandler& handler : kEventHandlers) {
-    if (handler.event == req.event) return handler.handle(*this, s, req);
+    if (handler.event != req.event) continue;
+    if (handler.budgeted && !within_budget(s->identity().user_id)) {
+      core::metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
+      return s->reply_error(req, {ErrorCode::rate_limited, "too many requests; slow down"});
+    }
+    return handler.handle(*this, s, req);
   }
   s->reply_error(req, {ErrorCode::bad_request, "unknown event: " + req.event});
+}
+
+bool Node::within_budget(int64_t user_id) {
+  const double now = core::monotonic_seconds();
+  // Full buckets behave as new ones: forgetting them every minute keeps the table to active users.
+  const int64_t now_ms = static_cast<int64_t>(now * 1000);
+  int64_t due = next_budget_prune_ms_.load(std::memory_order_relaxed);
+  if (now_ms >= due && next_budget_prune_ms_.compare_exchange_strong(due, now_ms + 60'000)) event_budget_.prune(now);
+  return event_budget_.try_acquire(user_id, now);
 }
 
 std::vector<std::string_view> Node::client_events() {

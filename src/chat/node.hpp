@@ -22,6 +22,7 @@
 
 #include "chat/hub.hpp"
 #include "chat/inbox.hpp"
+#include "chat/rate_limiter.hpp"
 #include "cluster/rate_limit.hpp"
 #include "chat/session.hpp"
 #include "chat/user_cache.hpp"
@@ -67,12 +68,15 @@ class Node {
   void handle(const SessionPtr& session, protocol::Request request);
   // The names of the client events handle() answers, in docs/protocol.md §3's order (a test compares the two).
   static std::vector<std::string_view> client_events();
+  // Takes one request from the user's event budget; false when it is spent (the caller answers rate_limited).
+  bool within_budget(int64_t user_id);
 
   // Server-side emit (§5): to = {"user":ID} | {"room":NAME} | {"all":true}.
   core::Result<core::Unit> publish(const boost::json::value& to, std::string_view event,
                                    const boost::json::value& data);
-  // Every known room with its cluster-wide member count; `done` runs on a store/presence thread.
-  void room_summaries(std::function<void(core::Result<std::vector<RoomSummary>>)> done);
+  // A page of rooms (names after `after`, at most `limit`) with their cluster-wide member counts; `done` runs
+  // on a store/presence thread.
+  void room_summaries(std::string after, int limit, std::function<void(core::Result<std::vector<RoomSummary>>)> done);
   // History of a room as the {messages:[...]} JSON; `done` runs on a store thread.
   void history(const std::string& room, std::optional<int64_t> before, int limit,
                std::function<void(core::Result<std::string>)> done);
@@ -157,6 +161,10 @@ class Node {
   std::atomic<uint64_t> next_message_{1};
   std::atomic<int64_t> sessions_{0};
   std::atomic<int64_t> next_key_prune_ms_{0};
+  // Every request but message sends (which have the cluster-wide message limit) spends from this per-user
+  // budget; pruned of full buckets now and then.
+  RateLimiter event_budget_;
+  std::atomic<int64_t> next_budget_prune_ms_{0};
 };
 
 

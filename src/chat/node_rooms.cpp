@@ -47,11 +47,12 @@ void Node::join_room(const SessionPtr& s, const protocol::Request& req) {
                          });
   }
   // The store adds the room to the user's rooms (rooms:mine) and answers its last seq and the user's read seq.
-  deps_.store->join_room(s->identity().user_id, *room,
+  deps_.store->join_room(s->identity().user_id, *room, deps_.limits.max_rooms_per_user,
                          [this, s, req, room = *room, since = *since](core::Result<store::RoomJoin> joined) {
                            on_loop(s, [this, s, req, room, since, joined = std::move(joined)] {
                              if (!joined) {
                                leave_room(s, room, true);
+                               if (joined.error().code == ErrorCode::forbidden) return s->reply_error(req, joined.error());
                                return s->reply_error(req, unavailable("the store did not answer", joined.error()));
                              }
                              finish_join(s, req, room, since, *joined);
@@ -171,6 +172,8 @@ void Node::typing(const SessionPtr& s, const protocol::Request& req, bool start)
   s->reply_ok(req, "{}");
 }
 
+// presence:list {room?, after?, limit?}: who is online, by user id; at most `limit` (1-100, default 100) with
+// ids above `after` (a user id) per page.
 void Node::list_presence(const SessionPtr& s, const protocol::Request& req) {
   std::string scope;
   if (req.data.is_object() && req.data.as_object().contains("room")) {
@@ -178,18 +181,29 @@ void Node::list_presence(const SessionPtr& s, const protocol::Request& req) {
     if (!room) return s->reply_error(req, room.error());
     scope = *room;
   }
-  deps_.presence->members(scope, [s, req](core::Result<std::vector<cluster::Member>> members) {
-    on_loop(s, [s, req, members = std::move(members)] {
-      if (!members) return s->reply_error(req, {ErrorCode::unavailable, members.error().message});
+  auto after = optional_int_field(req.data, "after");
+  if (!after) return s->reply_error(req, after.error());
+  auto page = page_fields(req.data);
+  if (!page) return s->reply_error(req, page.error());
+  deps_.presence->members(scope, [s, req, after = after->value_or(0), limit = page->limit](
+                                     core::Result<std::vector<cluster::Member>> members) {
+    on_loop(s, [s, req, after, limit, members = std::move(members)]() mutable {
+      if (!members) return s->reply_error(req, unavailable("presence was not read", members.error()));
+      std::sort(members->begin(), members->end(), [](const auto& a, const auto& b) { return a.user_id < b.user_id; });
       json::array list;
-      for (auto& m : *members) list.push_back(json::object{{"userId", m.user_id}, {"username", m.username}});
+      for (auto& m : *members) {
+        if (m.user_id <= after) continue;
+        if (static_cast<int>(list.size()) == limit) break;
+        list.push_back(json::object{{"userId", m.user_id}, {"username", m.username}});
+      }
       s->reply_ok(req, json::serialize(list));
     });
   });
 }
 
-void Node::room_summaries(std::function<void(core::Result<std::vector<RoomSummary>>)> done) {
-  deps_.store->list_rooms([this, done](core::Result<std::vector<std::string>> rooms) {
+void Node::room_summaries(std::string after, int limit,
+                          std::function<void(core::Result<std::vector<RoomSummary>>)> done) {
+  deps_.store->list_rooms(std::move(after), limit, [this, done](core::Result<std::vector<std::string>> rooms) {
     if (!rooms) return done(rooms.error());
     deps_.presence->counts(*rooms, [rooms, done](core::Result<std::vector<int64_t>> counts) {
       if (!counts) return done(counts.error());
@@ -200,10 +214,14 @@ void Node::room_summaries(std::function<void(core::Result<std::vector<RoomSummar
   });
 }
 
+// rooms:list {after?, limit?}: a page of rooms by name (limit 1-100, default 100); the next page starts after
+// the last name.
 void Node::list_rooms(const SessionPtr& s, const protocol::Request& req) {
-  room_summaries([s, req](core::Result<std::vector<RoomSummary>> rooms) {
+  auto page = page_fields(req.data);
+  if (!page) return s->reply_error(req, page.error());
+  room_summaries(page->after, page->limit, [s, req](core::Result<std::vector<RoomSummary>> rooms) {
     on_loop(s, [s, req, rooms = std::move(rooms)] {
-      if (!rooms) return s->reply_error(req, {ErrorCode::unavailable, rooms.error().message});
+      if (!rooms) return s->reply_error(req, unavailable("rooms were not read", rooms.error()));
       json::array list;
       for (auto& r : *rooms) list.push_back(json::object{{"name", r.name}, {"members", r.members}});
       s->reply_ok(req, json::serialize(list));

@@ -100,6 +100,19 @@ int64_t user_id_value(const json::value& v) {
   return id > 0 ? id : 0;
 }
 
+core::Result<Page> page_fields(const json::value& data) {
+  Page page;
+  if (const auto* after = field(data, "after"); after && !after->is_null()) {
+    if (after->is_string()) page.after = std::string(after->as_string());
+    else if (after->is_int64()) page.after = std::to_string(after->as_int64());
+    else return core::Error{ErrorCode::bad_request, "after must be the last name (or id) of the previous page"};
+  }
+  auto limit = optional_int_field(data, "limit");
+  if (!limit) return limit.error();
+  page.limit = static_cast<int>(std::clamp<int64_t>(limit->value_or(100), 1, 100));
+  return page;
+}
+
 core::Result<std::optional<int64_t>> optional_int_field(const json::value& data, std::string_view key) {
   auto* v = field(data, key);
   if (!v || v->is_null()) return std::optional<int64_t>();

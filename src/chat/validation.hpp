@@ -31,6 +31,14 @@ core::Result<std::string> optional_string_field(const boost::json::value& data, 
 core::Result<std::string> client_msg_id_field(const boost::json::value& data);
 // A user id given as a positive JSON integer or a string of digits; 0 when it is neither.
 int64_t user_id_value(const boost::json::value& v);
+// A page of a listing: names (or ids) after `after`, at most `limit` (1-100; default 100).
+struct Page {
+  std::string after;
+  int limit = 100;
+};
+// Reads {after?, limit?}: `after` a string (rooms) or number (users, as text), `limit` an integer clamped to
+// 1-100; bad_request for other types.
+core::Result<Page> page_fields(const boost::json::value& data);
 // Reads an optional non-negative integer field; bad_request when present and not such a number.
 core::Result<std::optional<int64_t>> optional_int_field(const boost::json::value& data, std::string_view key);
 

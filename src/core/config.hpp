@@ -15,6 +15,9 @@ struct Limits {
   double rate_burst = 20;
   size_t send_queue_bytes = 1 << 20;  // outbound bytes queued per connection before it is cut off (4008)
   size_t max_http_body_bytes = 1 << 20;
+  double event_rate = 20;             // every other request (joins, typing, reads, listings) per second per user
+  double event_burst = 40;
+  int64_t max_rooms_per_user = 100;   // rooms a user may create; 0 = no cap
 };
 
 // Engine.IO / Socket.IO endpoint settings (/socket.io/).

@@ -92,8 +92,9 @@ void PostgresStore::ensure_room(std::string room, Callback<int64_t> done) {
       });
 }
 
-void PostgresStore::list_rooms(Callback<std::vector<std::string>> done) {
-  readers_->submit<std::vector<std::string>>([](ReadOps& ops) { return ops.list_rooms(); }, std::move(done));
+void PostgresStore::list_rooms(std::string after, int limit, Callback<std::vector<std::string>> done) {
+  readers_->submit<std::vector<std::string>>(
+      [after = std::move(after), limit](ReadOps& ops) { return ops.list_rooms(after, limit); }, std::move(done));
 }
 
 void PostgresStore::append_message(NewMessage message, Callback<StoredMessage> done) {
@@ -118,15 +119,17 @@ void PostgresStore::messages_after(std::string room, int64_t after, int limit,
 }
 
 // Reads first: a user rejoining a room (every reconnect) writes nothing.
-void PostgresStore::join_room(int64_t user_id, std::string room, Callback<RoomJoin> done) {
+void PostgresStore::join_room(int64_t user_id, std::string room, int64_t max_created, Callback<RoomJoin> done) {
   readers_->submit<std::optional<RoomJoin>>(
       [user_id, room](ReadOps& ops) { return ops.known_join(user_id, room); },
-      [writer = writer_.get(), user_id, room, done = std::move(done)](core::Result<std::optional<RoomJoin>> known) {
+      [writer = writer_.get(), user_id, room, max_created, done = std::move(done)](
+          core::Result<std::optional<RoomJoin>> known) {
         if (known.ok() && known->has_value()) return common::deliver<RoomJoin>(done, known->value());
         if (!known.ok() && known.error().code == core::ErrorCode::unavailable)
           return common::deliver<RoomJoin>(done, known.error());
-        writer->submit<RoomJoin>([user_id, room](WriteOps& ops) { return ops.join_room(user_id, room); }, done,
-                                 room_key(room));
+        writer->submit<RoomJoin>(
+            [user_id, room, max_created](WriteOps& ops) { return ops.join_room(user_id, room, max_created); }, done,
+            room_key(room));
       });
 }
 

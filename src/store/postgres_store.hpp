@@ -58,7 +58,7 @@ class PostgresStore final : public Store {
   void find_user(std::string username, Callback<UserCredentials> done) override;
   void find_user_by_id(int64_t id, Callback<User> done) override;
   void ensure_room(std::string room, Callback<int64_t> done) override;
-  void list_rooms(Callback<std::vector<std::string>> done) override;
+  void list_rooms(std::string after, int limit, Callback<std::vector<std::string>> done) override;
   void append_message(NewMessage message, Callback<StoredMessage> done) override;
   // `limit` is clamped to [1, 1000].
   void messages_before(std::string room, std::optional<int64_t> before, int limit,
@@ -68,7 +68,7 @@ class PostgresStore final : public Store {
                       Callback<std::vector<StoredMessage>> done) override;
   // Answers ok when a reader can run a query and the writer's connection is up (a writer that lost its
   // connection is asked to reconnect first).
-  void join_room(int64_t user_id, std::string room, Callback<RoomJoin> done) override;
+  void join_room(int64_t user_id, std::string room, int64_t max_created, Callback<RoomJoin> done) override;
   void leave_room(int64_t user_id, std::string room, Callback<core::Unit> done) override;
   void user_rooms(int64_t user_id, Callback<std::vector<ReadState>> done) override;
   void conversations(int64_t user_id, Callback<std::vector<Conversation>> done) override;

@@ -99,8 +99,9 @@ void SqliteStore::ensure_room(std::string room, Callback<int64_t> done) {
       });
 }
 
-void SqliteStore::list_rooms(Callback<std::vector<std::string>> done) {
-  readers_->submit<std::vector<std::string>>([](ReadOps& ops) { return ops.list_rooms(); }, std::move(done));
+void SqliteStore::list_rooms(std::string after, int limit, Callback<std::vector<std::string>> done) {
+  readers_->submit<std::vector<std::string>>(
+      [after = std::move(after), limit](ReadOps& ops) { return ops.list_rooms(after, limit); }, std::move(done));
 }
 
 void SqliteStore::append_message(NewMessage message, Callback<StoredMessage> done) {
@@ -126,12 +127,14 @@ void SqliteStore::messages_after(std::string room, int64_t after, int limit,
 }
 
 // Reads first: a user rejoining a room (every reconnect) writes nothing.
-void SqliteStore::join_room(int64_t user_id, std::string room, Callback<RoomJoin> done) {
+void SqliteStore::join_room(int64_t user_id, std::string room, int64_t max_created, Callback<RoomJoin> done) {
   readers_->submit<std::optional<RoomJoin>>(
       [user_id, room](ReadOps& ops) { return ops.known_join(user_id, room); },
-      [writer = writer_.get(), user_id, room, done = std::move(done)](core::Result<std::optional<RoomJoin>> known) {
+      [writer = writer_.get(), user_id, room, max_created, done = std::move(done)](
+          core::Result<std::optional<RoomJoin>> known) {
         if (known.ok() && known->has_value()) return common::deliver<RoomJoin>(done, known->value());
-        writer->submit<RoomJoin>([user_id, room](WriteOps& ops) { return ops.join_room(user_id, room); }, done);
+        writer->submit<RoomJoin>(
+            [user_id, room, max_created](WriteOps& ops) { return ops.join_room(user_id, room, max_created); }, done);
       });
 }
 

@@ -107,14 +107,15 @@ class Store {
 
   // Creates the room if it does not exist yet; answers the room's last seq (0 when it has no message).
   virtual void ensure_room(std::string room, Callback<int64_t> done) = 0;
-  // Every room ever created, by name ascending.
-  virtual void list_rooms(Callback<std::vector<std::string>> done) = 0;
+  // Up to `limit` room names after `after` (all from the first when empty), by name ascending: a page.
+  virtual void list_rooms(std::string after, int limit, Callback<std::vector<std::string>> done) = 0;
 
   // Appends a message to its room (creating the room if needed), assigning the next seq. See contract above.
   virtual void append_message(NewMessage message, Callback<StoredMessage> done) = 0;
   // Adds the room to the user's rooms (creating the room if needed); answers its last seq and the user's read
-  // seq. Reads only, when both exist already.
-  virtual void join_room(int64_t user_id, std::string room, Callback<RoomJoin> done) = 0;
+  // seq. Reads only, when both exist already. A user who has created `max_created` rooms already (0: no
+  // limit) cannot create another: forbidden.
+  virtual void join_room(int64_t user_id, std::string room, int64_t max_created, Callback<RoomJoin> done) = 0;
   // Removes the room from the user's rooms (nothing to do when it is not there).
   virtual void leave_room(int64_t user_id, std::string room, Callback<core::Unit> done) = 0;
   // The user's rooms (joined from any connection and not left), by name.

@@ -20,7 +20,7 @@ constexpr Prepared kStatements[] = {
     {"find_user_by_id", "SELECT id, username FROM users WHERE id = $1"},
     {"room_last_seq", "SELECT last_seq FROM rooms WHERE name = $1"},
     // Conversations are rooms too (store.hpp), but not listed ones.
-    {"list_rooms", "SELECT name FROM rooms WHERE name NOT LIKE 'dm:%' ORDER BY name"},
+    {"list_rooms", "SELECT name FROM rooms WHERE name > $1 AND name NOT LIKE 'dm:%' ORDER BY name LIMIT $2"},
     {"newest", "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = $1 ORDER BY seq DESC LIMIT $2"},
     {"before",
      "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"},
@@ -102,8 +102,9 @@ core::Result<std::optional<int64_t>> ReadOps::room_last_seq(const std::string& r
   return std::optional<int64_t>{rows->int64(0, 0)};
 }
 
-core::Result<std::vector<std::string>> ReadOps::list_rooms() {
-  core::Result<Rows> rows = connection_->run("list_rooms", Params(), "list_rooms");
+core::Result<std::vector<std::string>> ReadOps::list_rooms(const std::string& after, int limit) {
+  core::Result<Rows> rows =
+      connection_->run("list_rooms", Params().add(after).add(clamp_limit(limit)), "list_rooms");
   if (!rows) return rows.error();
   std::vector<std::string> rooms;
   rooms.reserve(static_cast<size_t>(rows->size()));

@@ -45,6 +45,10 @@ constexpr Prepared kStatements[] = {
      "VALUES ($1, $2, LEAST($3::bigint, coalesce((SELECT last_seq FROM rooms WHERE name = $2), 0))) "
      "ON CONFLICT (user_id, room) DO UPDATE SET seq = GREATEST(read_markers.seq, excluded.seq) RETURNING seq"},
     {"prune_keys", "DELETE FROM idempotency_keys WHERE ts < $1"},
+    {"room_exists", "SELECT 1 FROM rooms WHERE name = $1"},
+    {"rooms_created_by", "SELECT count(*) FROM rooms WHERE created_by = $1"},
+    {"insert_room_by",
+     "INSERT INTO rooms (name, last_seq, created_at, created_by) VALUES ($1, 0, $2, $3) ON CONFLICT (name) DO NOTHING"},
     // The seq and the message in one round trip. The upsert locks the room's row until COMMIT, so appends of
     // every node to one room are serialised and their seqs are consecutive.
     {"append",
@@ -161,7 +165,21 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
                        message.ts,              std::move(message.client_msg_id)};
 }
 
-core::Result<RoomJoin> WriteOps::join_room(int64_t user_id, const std::string& room) {
+core::Result<RoomJoin> WriteOps::join_room(int64_t user_id, const std::string& room, int64_t max_created) {
+  core::Result<Rows> exists = connection_->run("room_exists", Params().add(room), "join_room");
+  if (!exists) return exists.error();
+  if (exists->size() == 0) {
+    if (max_created > 0) {
+      core::Result<Rows> count = connection_->run("rooms_created_by", Params().add(user_id), "join_room");
+      if (!count) return count.error();
+      if (count->size() > 0 && count->int64(0, 0) >= max_created)
+        return core::Error{core::ErrorCode::forbidden,
+                           "you have created " + std::to_string(max_created) + " rooms, the most allowed"};
+    }
+    core::Result<Rows> inserted =
+        connection_->run("insert_room_by", Params().add(room).add(core::now_ms()).add(user_id), "join_room");
+    if (!inserted) return inserted.error();
+  }
   core::Result<int64_t> last = ensure_room(room);
   if (!last) return last.error();
   if (auto joined = connection_->run("insert_membership", Params().add(user_id).add(room).add(core::now_ms()),

@@ -28,7 +28,8 @@ class WriteOps {
   // records the conversation for both users.
   core::Result<StoredMessage> append_message(NewMessage message);
   // Store::join_room's write: the room (if new) and the membership; answers last seq and read seq.
-  core::Result<RoomJoin> join_room(int64_t user_id, const std::string& room);
+  // A user who created `max_created` rooms (0: no limit) creates no other: forbidden.
+  core::Result<RoomJoin> join_room(int64_t user_id, const std::string& room, int64_t max_created);
   core::Result<core::Unit> leave_room(int64_t user_id, const std::string& room);
   // Moves the read marker up to min(seq, last seq) in one statement; answers the stored marker.
   core::Result<int64_t> mark_read(int64_t user_id, const std::string& room, int64_t seq);

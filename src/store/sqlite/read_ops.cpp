@@ -15,7 +15,8 @@ constexpr const char* kFindUserById = "SELECT id, username FROM users WHERE id =
 constexpr const char* kRoomLastSeq =
     "SELECT (SELECT coalesce(max(seq), 0) FROM messages WHERE room = ?1) FROM rooms WHERE name = ?1";
 // Conversations are rooms too (store.hpp), but not listed ones.
-constexpr const char* kListRooms = "SELECT name FROM rooms WHERE name NOT LIKE 'dm:%' ORDER BY name";
+constexpr const char* kListRooms =
+    "SELECT name FROM rooms WHERE name > ?1 AND name NOT LIKE 'dm:%' ORDER BY name LIMIT ?2";
 // History walks the (room, seq) primary key backwards from the newest or from `before`, then is reversed.
 constexpr const char* kNewest =
     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 ORDER BY seq DESC LIMIT ?2";
@@ -108,8 +109,9 @@ core::Result<std::optional<int64_t>> ReadOps::room_last_seq(const std::string& r
   return std::optional<int64_t>{query.int64(0)};
 }
 
-core::Result<std::vector<std::string>> ReadOps::list_rooms() {
+core::Result<std::vector<std::string>> ReadOps::list_rooms(const std::string& after, int limit) {
   Query query(list_rooms_);
+  query.bind(1, after).bind(2, clamp_limit(limit));
   std::vector<std::string> rooms;
   while (true) {
     core::Result<bool> row = query.step();

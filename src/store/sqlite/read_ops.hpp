@@ -27,8 +27,8 @@ class ReadOps {
   core::Result<User> find_user_by_id(int64_t id);
   // The room's last seq, or nullopt when the room does not exist.
   core::Result<std::optional<int64_t>> room_last_seq(const std::string& room);
-  // Every room name, ascending.
-  core::Result<std::vector<std::string>> list_rooms();
+  // Up to `limit` room names after `after`, ascending (byte order); conversations are not rooms here.
+  core::Result<std::vector<std::string>> list_rooms(const std::string& after, int limit);
   // Up to `limit` messages with seq < before (the newest without `before`), ascending by seq.
   core::Result<std::vector<StoredMessage>> messages_before(const std::string& room, std::optional<int64_t> before,
                                                            int limit);

@@ -78,6 +78,11 @@ constexpr Migration kMigrations[] = {
       ) WITHOUT ROWID;
       CREATE INDEX idempotency_keys_by_ts ON idempotency_keys (ts);
     )sql"},
+    // Who created each room, so the rooms a user may create can be capped (NULL: before this, or a conversation).
+    {5, R"sql(
+      ALTER TABLE rooms ADD COLUMN created_by INTEGER;
+      CREATE INDEX rooms_by_creator ON rooms (created_by) WHERE created_by IS NOT NULL;
+    )sql"},
 };
 
 core::Result<int> current_version(Connection& connection) {

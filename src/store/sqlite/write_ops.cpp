@@ -45,6 +45,10 @@ constexpr const char* kMarkRead =
     "INSERT INTO read_markers (user_id, room, seq) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (user_id, room) DO UPDATE SET seq = max(seq, excluded.seq)";
 constexpr const char* kPruneKeys = "DELETE FROM idempotency_keys WHERE ts < ?1";
+constexpr const char* kRoomExists = "SELECT 1 FROM rooms WHERE name = ?1";
+constexpr const char* kRoomsCreatedBy = "SELECT count(*) FROM rooms WHERE created_by = ?1";
+constexpr const char* kInsertRoomBy =
+    "INSERT INTO rooms (name, created_at, created_by) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING";
 
 constexpr size_t max_cached_rooms = 100000;
 
@@ -65,6 +69,8 @@ core::Result<WriteOps> WriteOps::prepare(Connection& connection) {
       {&ops.insert_conversation_, kInsertConversation}, {&ops.insert_membership_, kInsertMembership},
       {&ops.delete_membership_, kDeleteMembership}, {&ops.select_read_seq_, kSelectReadSeq},
       {&ops.mark_read_, kMarkRead},            {&ops.prune_keys_, kPruneKeys},
+      {&ops.room_exists_, kRoomExists},        {&ops.rooms_created_by_, kRoomsCreatedBy},
+      {&ops.insert_room_by_, kInsertRoomBy},
   };
   for (const auto& [statement, sql] : statements) {
     core::Result<Statement> prepared = connection.prepare(sql);
@@ -221,7 +227,29 @@ core::Result<int64_t> WriteOps::read_seq(int64_t user_id, const std::string& roo
   return *row ? query.int64(0) : 0;
 }
 
-core::Result<RoomJoin> WriteOps::join_room(int64_t user_id, const std::string& room) {
+core::Result<RoomJoin> WriteOps::join_room(int64_t user_id, const std::string& room, int64_t max_created) {
+  bool exists = false;
+  {
+    Query query(room_exists_);
+    query.bind(1, room);
+    core::Result<bool> row = query.step();
+    if (!row) return row.error();
+    exists = *row;
+  }
+  if (!exists) {
+    if (max_created > 0) {
+      Query count(rooms_created_by_);
+      count.bind(1, user_id);
+      core::Result<bool> row = count.step();
+      if (!row) return row.error();
+      if (*row && count.int64(0) >= max_created)
+        return core::Error{core::ErrorCode::forbidden,
+                           "you have created " + std::to_string(max_created) + " rooms, the most allowed"};
+    }
+    Query insert(insert_room_by_);
+    insert.bind(1, room).bind(2, core::now_ms()).bind(3, user_id);
+    if (auto done = insert.run(); !done) return done.error();
+  }
   core::Result<int64_t> last = ensure_room(room);
   if (!last) return last.error();
   {

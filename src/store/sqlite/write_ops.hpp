@@ -38,7 +38,8 @@ class WriteOps {
   // after the message and must run in a savepoint.
   core::Result<StoredMessage> append_message(NewMessage message);
   // Store::join_room's write: the room (if new) and the membership; answers last seq and read seq.
-  core::Result<RoomJoin> join_room(int64_t user_id, const std::string& room);
+  // A user who created `max_created` rooms (0: no limit) creates no other: forbidden.
+  core::Result<RoomJoin> join_room(int64_t user_id, const std::string& room, int64_t max_created);
   core::Result<core::Unit> leave_room(int64_t user_id, const std::string& room);
   // Moves the read marker up to min(seq, last seq); answers the stored marker.
   core::Result<int64_t> mark_read(int64_t user_id, const std::string& room, int64_t seq);
@@ -73,6 +74,9 @@ class WriteOps {
   Statement select_read_seq_;
   Statement mark_read_;
   Statement prune_keys_;
+  Statement room_exists_;
+  Statement rooms_created_by_;
+  Statement insert_room_by_;
 
   LastSeqs last_seqs_;
   int64_t data_version_seen_ = -1;

@@ -73,6 +73,7 @@ export class ParleyServer {
       // The suites register many users from one address: the abuse limits are off unless a test sets them.
       ...(this.extraArgs.includes('--registrations-per-minute') ? [] : ['--registrations-per-minute', '0']),
       ...(this.extraArgs.includes('--login-failures-per-minute') ? [] : ['--login-failures-per-minute', '0']),
+      ...(this.extraArgs.includes('--event-rate') ? [] : ['--event-rate', '0']),
       ...this.extraArgs,
     ];
   }

@@ -337,7 +337,7 @@ TEST(PostgresStoreOpen, ADatabaseOfTheLastReleaseKeepsItsRoomsAndSeqsAndGainsThe
   EXPECT_EQ(sync.append(make_message("a", "a4"))->seq, 4);
   EXPECT_EQ(sync.append(make_message("quiet", "q1"))->seq, 1);
   EXPECT_EQ(seqs(*sync.before("a", std::nullopt, 10)), (std::vector<int64_t>{1, 2, 3, 4}));
-  auto joined = testing::wait_for<RoomJoin>([&](Callback<RoomJoin> done) { store->join_room(1, "a", done); });
+  auto joined = testing::wait_for<RoomJoin>([&](Callback<RoomJoin> done) { store->join_room(1, "a", 0, done); });
   ASSERT_TRUE(joined.ok()) << joined.error().message;
   EXPECT_EQ(joined->last_seq, 4);
   EXPECT_EQ(sync.append(make_message(conversation_key(1, 2), "d1"))->seq, 1);

@@ -156,7 +156,7 @@ TEST(SqliteStoreOpen, AFileOfTheLastReleaseKeepsItsRoomsAndSeqsAndGainsTheNewTab
   EXPECT_EQ(sync.append(make_message("quiet", "q1"))->seq, 1);
   EXPECT_EQ(seqs(*sync.before("a", std::nullopt, 10)), (std::vector<int64_t>{1, 2, 3, 4}));
   // What this release adds works on the old rows: joins, unread counts, conversations.
-  auto joined = testing::wait_for<RoomJoin>([&](Callback<RoomJoin> done) { (*opened)->join_room(1, "a", done); });
+  auto joined = testing::wait_for<RoomJoin>([&](Callback<RoomJoin> done) { (*opened)->join_room(1, "a", 0, done); });
   ASSERT_TRUE(joined.ok()) << joined.error().message;
   EXPECT_EQ(joined->last_seq, 4);
   auto rooms = testing::wait_for<std::vector<ReadState>>(

@@ -90,8 +90,9 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
     m.ts = ts;
     return m;
   }
-  core::Result<RoomJoin> join(int64_t user_id, const std::string& room) {
-    return wait_for<RoomJoin>([&](Callback<RoomJoin> done) { store_->join_room(user_id, room, std::move(done)); });
+  core::Result<RoomJoin> join(int64_t user_id, const std::string& room, int64_t max_created = 0) {
+    return wait_for<RoomJoin>(
+        [&](Callback<RoomJoin> done) { store_->join_room(user_id, room, max_created, std::move(done)); });
   }
   core::Result<core::Unit> leave(int64_t user_id, const std::string& room) {
     return wait_for<core::Unit>([&](Callback<core::Unit> done) { store_->leave_room(user_id, room, std::move(done)); });
@@ -483,6 +484,28 @@ TEST_P(StoreContract, ReadMarkersNeverMoveBackAndStopAtTheLastSeq) {
   EXPECT_EQ(conversations_of(alice)[0].state.read_seq, 1);
   EXPECT_EQ(conversations_of(alice)[0].state.unread, 1);
   EXPECT_EQ(conversations_of(bob)[0].state.read_seq, 0);  // markers are per user
+}
+
+TEST_P(StoreContract, ListRoomsPagesByName) {
+  for (const char* room : {"d", "a", "c", "b", "e"}) ASSERT_TRUE(sync().ensure_room(room).ok());
+  EXPECT_EQ(sync().list_rooms("", 2).value(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(sync().list_rooms("b", 2).value(), (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(sync().list_rooms("d", 2).value(), (std::vector<std::string>{"e"}));
+  EXPECT_TRUE(sync().list_rooms("e", 2)->empty());
+}
+
+TEST_P(StoreContract, AUserCreatesAtMostTheCappedNumberOfRoomsButJoinsAnyExistingOne) {
+  const int64_t alice = user("alice"), bob = user("bob");
+  ASSERT_TRUE(join(alice, "one", 2).ok());
+  ASSERT_TRUE(join(alice, "two", 2).ok());
+  auto third = join(alice, "three", 2);
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().code, ErrorCode::forbidden);
+  EXPECT_EQ(sync().list_rooms().value(), (std::vector<std::string>{"one", "two"}));
+  EXPECT_TRUE(join(alice, "one", 2).ok()) << "rejoining is no creation";
+  ASSERT_TRUE(join(bob, "three", 2).ok());  // bob's own allowance
+  EXPECT_TRUE(join(alice, "three", 2).ok()) << "joining a room someone else created";
+  EXPECT_TRUE(join(alice, "four", 0).ok()) << "0: no cap";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values("sqlite", "postgres"),

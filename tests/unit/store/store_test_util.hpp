@@ -64,9 +64,9 @@ class SyncStore {
   core::Result<int64_t> ensure_room(const std::string& room) {
     return wait_for<int64_t>([&](Callback<int64_t> done) { store_.ensure_room(room, std::move(done)); });
   }
-  core::Result<std::vector<std::string>> list_rooms() {
+  core::Result<std::vector<std::string>> list_rooms(const std::string& after = "", int limit = 1000) {
     return wait_for<std::vector<std::string>>(
-        [&](Callback<std::vector<std::string>> done) { store_.list_rooms(std::move(done)); });
+        [&](Callback<std::vector<std::string>> done) { store_.list_rooms(after, limit, std::move(done)); });
   }
   core::Result<StoredMessage> append(NewMessage message) {
     return wait_for<StoredMessage>(
