@@ -1,6 +1,8 @@
 #pragma once
 // LocalRateLimit: cluster::RateLimit counted on this node only (single-node shape), over RateLimiter.
 // Thread safety: all methods safe from any thread.
+#include <atomic>
+
 #include "chat/rate_limiter.hpp"
 #include "cluster/rate_limit.hpp"
 #include "core/clock.hpp"
@@ -11,11 +13,16 @@ class LocalRateLimit final : public cluster::RateLimit {
  public:
   LocalRateLimit(double rate_per_second, double burst) : limiter_(rate_per_second, burst) {}
   void try_acquire(int64_t user_id, std::function<void(bool)> done) override {
-    done(limiter_.try_acquire(user_id, core::monotonic_seconds()));
+    const double now = core::monotonic_seconds();
+    // Full buckets behave as new ones: forgetting them every minute keeps the table to active users.
+    double due = next_prune_.load(std::memory_order_relaxed);
+    if (now >= due && next_prune_.compare_exchange_strong(due, now + 60)) limiter_.prune(now);
+    done(limiter_.try_acquire(user_id, now));
   }
 
  private:
   RateLimiter limiter_;
+  std::atomic<double> next_prune_{0};
 };
 
 }  // namespace parley::chat
