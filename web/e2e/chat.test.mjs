@@ -6,72 +6,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const webDir = path.resolve(here, '..');
-const repoRoot = path.resolve(webDir, '..');
-const artifacts = path.join(here, 'artifacts');
-const bin = path.resolve(repoRoot, process.env.PARLEY_BIN || 'build/src/parley');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const T = 15000; // default wait for any page condition
+import { T, eventually, launchChromium, shot, startParley } from './lib/harness.mjs';
 
 let server;
-let serverLog = '';
-let tmp;
 let browser;
 let base;
 const ctx = {}; // name -> { context, page }
-
-function startServer() {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-web-e2e-'));
-  const args = ['serve', '--listen', '127.0.0.1:0', '--store', `sqlite:${path.join(tmp, 't.db')}`, '--demo',
-    '--web-root', 'web/dist', '--rate-limit', '0'];
-  server = spawn(bin, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not print its address in 20s:\n${serverLog}`)), 20000);
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      serverLog += d;
-      const m = out.match(/parley listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    server.stderr.on('data', (d) => { serverLog += d; });
-    server.on('error', (e) => { clearTimeout(timer); reject(e); });
-    server.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`server exited (${code ?? sig}):\n${serverLog}`)); });
-  });
-}
-
-function stopServer() {
-  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
-  server = null;
-}
-process.on('exit', stopServer);
-
-/** Polls fn until it returns a truthy value, or fails after the timeout. */
-async function eventually(fn, what, timeout = T) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function shot(page, name) {
-  fs.mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
-}
 
 async function openAs(name, viewport = { width: 1280, height: 800 }) {
   const context = await browser.newContext({ viewport });
@@ -102,23 +42,13 @@ async function send(page, text) {
 const logItem = (page, text) => page.locator('[role="log"] .msg-text', { hasText: text });
 
 before(async () => {
-  assert.ok(fs.existsSync(bin), `server binary not found at ${bin} (set PARLEY_BIN)`);
-  assert.ok(fs.existsSync(chromiumPath), `Chromium not found at ${chromiumPath} (apt-get install -y chromium)`);
-  // Build the client so the server serves the code under test (about a second).
-  if (!process.env.PARLEY_WEB_NO_BUILD) execFileSync('npm', ['run', 'build'], { cwd: webDir, stdio: ['ignore', 'ignore', 'inherit'] });
-  base = await startServer();
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  server = await startParley('parley-web-e2e-');
+  base = server.base;
+  browser = await launchChromium();
 });
 
 after(async () => {
-  try { if (browser) await browser.close(); } finally {
-    stopServer();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  try { if (browser) await browser.close(); } finally { server?.stop(); }
 });
 
 test('the client is served at / and shows the sign-in form', async () => {
