@@ -92,16 +92,19 @@ constexpr const char* kVersionOneFile = R"sql(
     ('a', 3, 'old-3', 1, 'alice', 'three', 3);
 )sql";
 
+// Writes a database file at `path` by running `sql` in it (as an older release would have left it).
+bool write_file(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return false;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return rc == SQLITE_OK;
+}
+
 TEST(SqliteStoreOpen, AVersionOneFileIsMigratedAndItsRoomsContinueTheirSeqs) {
   TempDir dir;
   const std::string path = dir.file("parley.db");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    const int rc = sqlite3_exec(db, kVersionOneFile, nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK);
-  }
+  ASSERT_TRUE(write_file(path, kVersionOneFile));
   auto opened = SqliteStore::open(path);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   EXPECT_EQ(query_int(path, "SELECT max(version) FROM schema_version"), sqlite::latest_schema_version());
@@ -135,13 +138,7 @@ constexpr const char* kVersionTwoFile = R"sql(
 TEST(SqliteStoreOpen, AFileOfTheLastReleaseKeepsItsRoomsAndSeqsAndGainsTheNewTables) {
   TempDir dir;
   const std::string path = dir.file("parley.db");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    const int rc = sqlite3_exec(db, kVersionTwoFile, nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK);
-  }
+  ASSERT_TRUE(write_file(path, kVersionTwoFile));
   auto opened = SqliteStore::open(path);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   EXPECT_EQ(query_int(path, "SELECT max(version) FROM schema_version"), sqlite::latest_schema_version());
