@@ -27,7 +27,7 @@ ServerProc::ServerProc(const std::string& binary) {
     std::string store = "sqlite:" + dir_ + "/parley.db";
     execl(binary.c_str(), binary.c_str(), "serve", "--listen", "127.0.0.1:0", "--store", store.c_str(),
           "--rate-limit", "0", "--threads", "1", "--jwt-secret", "parley-bench-quick-secret-0123456789abcdef",
-          static_cast<char*>(nullptr));
+          "--handshakes-per-second-per-address", "0", static_cast<char*>(nullptr));
     std::fprintf(stderr, "parley-bench: cannot run %s\n", binary.c_str());
     _exit(127);
   }

@@ -79,6 +79,23 @@ void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
   cmd.add_option("--max-pending-hashes", c.max_pending_hashes,
                  "password hashes (logins, registrations) queued or running at once; more are answered 429")
       ->envname("PARLEY_MAX_PENDING_HASHES")->capture_default_str()->check(CLI::Range(size_t{1}, size_t{100000}));
+  cmd.add_option("--max-connections", c.max_connections,
+                 "real-time connections (native WebSocket + Engine.IO sessions) this node holds; more are refused "
+                 "with 503 (0: no cap)")
+      ->envname("PARLEY_MAX_CONNECTIONS")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd.add_option("--max-connections-per-user", c.max_connections_per_user,
+                 "real-time connections one user holds on this node; more are refused with 429 (0: no cap)")
+      ->envname("PARLEY_MAX_CONNECTIONS_PER_USER")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd.add_option("--handshakes-per-second-per-address", c.handshakes_per_second_per_address,
+                 "WebSocket upgrades and Engine.IO handshakes per second per client address (as many at once); "
+                 "more get 429 with Retry-After (0: off)")
+      ->envname("PARLEY_HANDSHAKES_PER_SECOND_PER_ADDRESS")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd.add_option("--ws-ping-interval", c.ws_ping_interval_ms,
+                 "ms between the server's pings on native WebSocket connections (/ws) (0: no pings)")
+      ->envname("PARLEY_WS_PING_INTERVAL")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{3600000}));
+  cmd.add_option("--ws-pong-timeout", c.ws_pong_timeout_ms,
+                 "ms a native connection has to answer a ping before it is dropped")
+      ->envname("PARLEY_WS_PONG_TIMEOUT")->capture_default_str()->check(CLI::Range(int64_t{100}, int64_t{3600000}));
   cmd.add_option("--api-key", c.api_key, "key for POST /api/publish (empty: publishing is refused)")
       ->envname("PARLEY_API_KEY");
   cmd.add_option("--threads", c.threads, "event loops (0: one per core)")->envname("PARLEY_THREADS")

@@ -21,6 +21,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/redact.hpp"
+#include "net/connection_gate.hpp"
 #include "net/engineio/service.hpp"
 #include "net/server.hpp"
 #include "protocol/ws_frame.hpp"
@@ -183,6 +184,9 @@ int serve(const core::Config& input) {
                                    .conformance = config.socketio.conformance,
                                    .sid_prefix = sid_prefix_for(config.node_id)},
                                   *cors);
+  net::ConnectionGate gate(config.max_connections, config.max_connections_per_user,
+                           static_cast<double>(config.handshakes_per_second_per_address));
+  if (!config.socketio.conformance) socketio.set_gate(&gate);  // the protocol suites handshake in bursts
   if (config.socketio.conformance) spdlog::warn("--socketio-conformance: Socket.IO runs the protocol test suites' echo server, without authentication");
   net::ConnectionContext context{.node = &node,
                                  .http = [&api](net::HttpRequest&& r, const std::string& client,
@@ -193,7 +197,10 @@ int serve(const core::Config& input) {
                                  .limits = config.limits,
                                  .socketio = &socketio,
                                  .cors = *cors,
-                                 .trusted_proxies = trusted_proxies};
+                                 .trusted_proxies = trusted_proxies,
+                                 .gate = &gate,
+                                 .ws_ping_interval_ms = config.ws_ping_interval_ms,
+                                 .ws_pong_timeout_ms = config.ws_pong_timeout_ms};
 
   // Both live on loop 0, so they must go before the loops do (see the end of this function).
   std::optional<asio::signal_set> signals(std::in_place, server->loop(0), SIGINT, SIGTERM);

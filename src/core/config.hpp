@@ -44,6 +44,12 @@ struct Config {
   int64_t login_failures_per_minute = 5;   // per username and per client address; 0 = off
   int64_t registrations_per_minute = 10;   // per client address; 0 = off
   size_t max_pending_hashes = 64;          // password hashes queued or running at once; more: 429
+  // Connections are bounded (net/connection_gate.hpp); 0 turns each off.
+  int64_t max_connections = 100000;        // real-time connections per node (native + Engine.IO); more: 503
+  int64_t max_connections_per_user = 100;  // per user per node; more: 429 / Socket.IO CONNECT_ERROR
+  int64_t handshakes_per_second_per_address = 20;  // WebSocket upgrades + Engine.IO handshakes; more: 429
+  int64_t ws_ping_interval_ms = 25000;     // native /ws: the server pings this often (0: never)
+  int64_t ws_pong_timeout_ms = 20000;      // and drops a connection whose pong is this late
   int64_t token_ttl_seconds = 24 * 3600;
   int64_t token_leeway_seconds = 5;   // clock skew between nodes forgiven on exp / nbf / iat
   std::string api_key;           // empty: /api/publish refuses every call

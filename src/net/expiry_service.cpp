@@ -21,7 +21,7 @@ void ExpiryService::add(const asio::any_io_executor& executor, Expiring& item, i
   heap_.push_back({});
   place(heap_.size() - 1, {expires_at_ms, &item});
   sift_up(heap_.size() - 1);
-  if (heap_.front().at_ms < armed_at_ms_) arm();
+  if (!firing_ && heap_.front().at_ms < armed_at_ms_) arm();
 }
 
 void ExpiryService::remove(Expiring& item) {
@@ -84,11 +84,13 @@ void ExpiryService::arm() {
 void ExpiryService::on_timer() {
   armed_at_ms_ = std::numeric_limits<int64_t>::max();
   const int64_t now = core::now_ms();
+  firing_ = true;
   while (!heap_.empty() && heap_.front().at_ms <= now) {
     Expiring* item = heap_.front().item;
     erase(0);
-    item->on_expired();  // only queues a close: it does not touch this heap
+    item->on_expired();  // queues a close, or add()s the item again with a deadline after `now`
   }
+  firing_ = false;
   if (!heap_.empty()) arm();
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-// ExpiryService: per event loop, the token expiry of every connection (close 4001 when it passes), with one
-// timer for the whole loop instead of a timer and a pending wait in each connection (~0.8 KB per idle
-// connection with asio's recycled handler blocks). Connections wait in a min-heap by expiry time; each knows
-// its slot, so one that closes leaves the heap at once.
+// ExpiryService: per event loop, one deadline per connection (its token's expiry: close 4001; for native
+// connections the earlier of that and the heartbeat's next step), with one timer for the whole loop instead of
+// a timer and a pending wait in each connection (~0.8 KB per idle connection with asio's recycled handler
+// blocks). Connections wait in a min-heap by deadline; each knows its slot, so one that closes leaves the heap
+// at once, and one may wait again (add) from its own on_expired().
 // An asio service, so it lives and dies with its io_context.
 // Thread safety: one per io_context; every function runs on that loop's thread.
 #include <boost/asio/any_io_executor.hpp>
@@ -18,7 +19,8 @@ namespace parley::net {
 // A connection whose token expires.
 class Expiring {
  public:
-  // The token has expired (on the loop, from the service's timer): close the connection.
+  // The deadline has passed (on the loop, from the service's timer; the item no longer waits): close the
+  // connection, or do what was due and add() it again with a later deadline.
   virtual void on_expired() = 0;
 
  protected:
@@ -60,6 +62,7 @@ class ExpiryService final : public boost::asio::execution_context::service {
   std::unique_ptr<boost::asio::steady_timer> timer_;
   int64_t armed_at_ms_ = std::numeric_limits<int64_t>::max();
   bool shut_down_ = false;
+  bool firing_ = false;  // in on_timer(): it re-arms once at the end
 };
 
 }  // namespace parley::net

@@ -10,6 +10,7 @@
 
 #include "core/metrics.hpp"
 #include "net/client_address.hpp"
+#include "net/connection_gate.hpp"
 #include "net/engineio/service.hpp"
 #include "net/request_token.hpp"
 #include "net/ws_connection.hpp"
@@ -101,7 +102,8 @@ asio::awaitable<void> HttpConnection::run() {
     }
     if (context_.socketio && context_.socketio->handles(path)) {
       bool taken = false;
-      bool more = co_await context_.socketio->serve(stream_, std::move(request), buffer, loop_index_, taken);
+      const std::string client = client_of(request);
+      bool more = co_await context_.socketio->serve(stream_, std::move(request), buffer, loop_index_, client, taken);
       if (taken) co_return;
       if (!more) break;
       continue;
@@ -129,13 +131,26 @@ asio::awaitable<void> HttpConnection::run() {
 asio::awaitable<void> HttpConnection::upgrade_native(HttpRequest request, beast::flat_buffer& buffer) {
   auto key = request[http::field::sec_websocket_key];
   auto token = find_request_token(request);
+  ConnectionGate* gate = context_.gate;
   core::Result<chat::Identity> identity{ErrorCode::unauthorized, "a token is required"};
-  if (request[http::field::sec_websocket_version] != "13" || !protocol::ws::is_valid_key(key))
+  std::optional<int64_t> retry_after;
+  // Cheapest refusals first: the address's handshake rate and a full node cost no token check.
+  if (gate && (retry_after = gate->handshakes.take(client_of(request))))
+    identity = core::Error{ErrorCode::rate_limited, "too many WebSocket handshakes from this address"};
+  else if (gate && gate->node_full())
+    identity = core::Error{ErrorCode::unavailable, "this node is full: try another node, or later"};
+  else if (request[http::field::sec_websocket_version] != "13" || !protocol::ws::is_valid_key(key))
     identity = core::Error{ErrorCode::bad_request, "a WebSocket upgrade needs version 13 and a valid key"};
   else if (token)
     identity = context_.authenticate(token->token);
+  bool user_counted = false;
+  if (identity && gate && gate->per_user.enabled()) {
+    user_counted = gate->per_user.try_enter(identity->user_id);
+    if (!user_counted) identity = core::Error{ErrorCode::rate_limited, "too many connections for this user"};
+  }
   if (!identity) {
     auto refusal = error_response(identity.error(), request.version());
+    if (retry_after) refusal.set(http::field::retry_after, std::to_string(*retry_after));
     refusal.keep_alive(false);
     co_await http::async_write(stream_, refusal, use_tuple);
     stream_.close();
@@ -149,12 +164,16 @@ asio::awaitable<void> HttpConnection::upgrade_native(HttpRequest request, beast:
   if (token->from_subprotocol) res.set(http::field::sec_websocket_protocol, token->token);
   stream_.expires_never();
   auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
-  if (ec) co_return;
+  if (ec) {
+    if (user_counted) gate->per_user.leave(identity->user_id);
+    co_return;
+  }
 
   auto data = buffer.data();
   std::string initial(static_cast<const char*>(data.data()), data.size());
-  auto connection = std::make_shared<WsConnection>(stream_.release_socket(), loop_index_, *context_.node,
-                                                   std::move(*identity), context_.limits);
+  // From here the connection holds the user's place (if counted) and gives it back when it is destroyed.
+  auto connection = std::make_shared<WsConnection>(stream_.release_socket(), loop_index_, context_,
+                                                   std::move(*identity), user_counted);
   connection->start(std::move(initial));
 }
 

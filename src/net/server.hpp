@@ -19,6 +19,7 @@ namespace parley::net {
 namespace engineio {
 class Service;
 }
+struct ConnectionGate;
 
 // What an accepted connection needs; owned by the app, outlives the server's loops.
 struct ConnectionContext {
@@ -29,6 +30,9 @@ struct ConnectionContext {
   engineio::Service* socketio = nullptr;  // the /socket.io/ endpoint; null: none
   CorsPolicy cors;                        // which other origins browsers may call us from
   std::vector<boost::asio::ip::address> trusted_proxies;  // whose X-Forwarded-For names the client
+  ConnectionGate* gate = nullptr;         // connections per node / user, handshakes per address; null: unbounded
+  int64_t ws_ping_interval_ms = 0;        // native heartbeat: ping this often (0: never)
+  int64_t ws_pong_timeout_ms = 20000;     // drop a native connection whose pong is this late
 };
 
 class Server {

@@ -3,10 +3,12 @@
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <limits>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "net/connection_gate.hpp"
 #include "net/exact_allocator.hpp"
 
 namespace parley::net {
@@ -29,21 +31,22 @@ asio::basic_stream_socket<asio::ip::tcp, chat::Session::LoopExecutor> adopt(cons
 }
 }  // namespace
 
-WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, chat::Node& node, chat::Identity identity,
-                           const core::Limits& limits)
-    : chat::Session(socket.get_executor(), loop_index, node.next_connection_id(), std::move(identity)),
+WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, ConnectionContext& context,
+                           chat::Identity identity, bool user_counted)
+    : chat::Session(socket.get_executor(), loop_index, context.node->next_connection_id(), std::move(identity)),
       socket_(adopt(executor(), std::move(socket))),
-      node_(node),
-      limits_(limits),
-      parser_(limits.max_frame_bytes),
+      context_(context),
+      parser_(context.limits.max_frame_bytes),
       writer_(socket_.get_executor(), &native_frame_of),
-      expiry_(ExpiryService::of(socket_.get_executor())) {
+      expiry_(ExpiryService::of(socket_.get_executor())),
+      user_counted_(user_counted) {
   core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
   core::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
 }
 
 WsConnection::~WsConnection() {
   expiry_.remove(*this);
+  if (user_counted_) context_.gate->per_user.leave(identity().user_id);
   core::metrics().connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -52,9 +55,10 @@ void WsConnection::start(std::string initial) {
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);  // reads and writes are tried at once and never block
   attached_ = true;
-  node_.attach(std::static_pointer_cast<WsConnection>(shared_from_this()));
-  // Close with 4001 when the token expires.
-  expiry_.add(socket_.get_executor(), *this, identity().expires_at * 1000);
+  context_.node->attach(std::static_pointer_cast<WsConnection>(shared_from_this()));
+  // Close with 4001 when the token expires; ping every interval.
+  beat_ = context_.ws_ping_interval_ms > 0 ? Beat::waiting : Beat::off;
+  wait_until(beat_ == Beat::off ? std::numeric_limits<int64_t>::max() : core::now_ms() + context_.ws_ping_interval_ms);
   if (!initial.empty()) on_bytes(reinterpret_cast<const uint8_t*>(initial.data()), initial.size());
   read();
 }
@@ -114,7 +118,7 @@ void WsConnection::on_message(ws::Message& message) {
         send_frame(ws::encode_frame(ws::Opcode::text, protocol::encode_native_error_push(request.error(), "")));
         return;
       }
-      node_.handle(std::static_pointer_cast<chat::Session>(shared_from_this()), std::move(*request));
+      context_.node->handle(std::static_pointer_cast<chat::Session>(shared_from_this()), std::move(*request));
       return;
     }
     case ws::Opcode::binary:
@@ -124,6 +128,7 @@ void WsConnection::on_message(ws::Message& message) {
       if (!closing_) send_frame(ws::encode_frame(ws::Opcode::pong, message.payload));
       return;
     case ws::Opcode::pong:
+      if (beat_ == Beat::awaiting_pong) beat_ = Beat::answered;  // unsolicited pongs (RFC 6455 §5.5.3) change nothing
       return;
     case ws::Opcode::close: {
       if (!closing_) {
@@ -140,7 +145,7 @@ void WsConnection::on_message(ws::Message& message) {
 
 void WsConnection::push(const chat::DeliveryPtr& delivery) {
   if (closing_) return;
-  if (writer_.queue().bytes() + delivery->native_ws_frame.size() > limits_.send_queue_bytes)
+  if (writer_.queue().bytes() + delivery->native_ws_frame.size() > context_.limits.send_queue_bytes)
     return cut_off_slow_reader();
   core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
   writer_.queue().push(delivery);
@@ -148,7 +153,7 @@ void WsConnection::push(const chat::DeliveryPtr& delivery) {
 }
 
 void WsConnection::send_frame(std::string frame) {
-  if (writer_.queue().bytes() + frame.size() > limits_.send_queue_bytes && !closing_) return cut_off_slow_reader();
+  if (writer_.queue().bytes() + frame.size() > context_.limits.send_queue_bytes && !closing_) return cut_off_slow_reader();
   core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
   writer_.queue().push(std::move(frame));
   schedule_flush(SocketWriter::Priority::reply);
@@ -225,12 +230,43 @@ void WsConnection::close(uint16_t code, std::string_view reason) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), this] {
     if (attached_) {
       attached_ = false;
-      node_.detach(std::static_pointer_cast<chat::Session>(shared_from_this()));
+      context_.node->detach(std::static_pointer_cast<chat::Session>(shared_from_this()));
     }
   });
 }
 
-void WsConnection::on_expired() { close(ws::close_code::token_expired, "token expired"); }
+void WsConnection::wait_until(int64_t heartbeat_at_ms) {
+  expiry_.add(socket_.get_executor(), *this, std::min(identity().expires_at * 1000, heartbeat_at_ms));
+}
+
+// One deadline serves both: it is the earlier of the token's expiry and the heartbeat's next step, so a call
+// before the token's expiry is the heartbeat's. Every new deadline lies in the future.
+void WsConnection::on_expired() {
+  if (closing_ || finished_) return;
+  const int64_t now = core::now_ms();
+  if (now >= identity().expires_at * 1000) return close(ws::close_code::token_expired, "token expired");
+  const int64_t interval = context_.ws_ping_interval_ms;
+  const int64_t timeout = context_.ws_pong_timeout_ms;
+  switch (beat_) {
+    case Beat::off:
+      return wait_until(std::numeric_limits<int64_t>::max());
+    case Beat::awaiting_pong:
+      log_state("no pong within the timeout: dropped");
+      return finish();
+    case Beat::answered:
+      // Called at the ping's time + timeout: the next ping is due at the ping's time + interval.
+      if (interval > timeout) {
+        beat_ = Beat::waiting;
+        return wait_until(now + (interval - timeout));
+      }
+      [[fallthrough]];
+    case Beat::waiting:
+      send_frame(ws::encode_frame(ws::Opcode::ping, {}));
+      if (closing_) return;  // the ping did not fit the send queue: cut off as a slow reader
+      beat_ = Beat::awaiting_pong;
+      return wait_until(now + timeout);
+  }
+}
 
 void WsConnection::log_state(const char* what) {
   spdlog::debug("connection {} ({}): {}", connection_id(), identity().username, what);
@@ -247,7 +283,7 @@ void WsConnection::finish() {
   socket_.close(ec);
   if (attached_) {
     attached_ = false;
-    node_.detach(std::static_pointer_cast<chat::Session>(shared_from_this()));
+    context_.node->detach(std::static_pointer_cast<chat::Session>(shared_from_this()));
   }
 }
 

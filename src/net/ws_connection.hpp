@@ -3,6 +3,10 @@
 // Reads frames with protocol::ws::FrameParser, hands requests to chat::Node, and writes through a SocketWriter
 // (a bounded queue, one gather write per batch). Closes with 1009 (frame too big), 1007 (bad UTF-8), 1002
 // (protocol), 4001 (token expired), 4008 (too slow a reader), 1001 (shutdown).
+// Heartbeat (--ws-ping-interval, --ws-pong-timeout): the server pings; a connection whose pong is late is
+// dropped without a close frame (RFC 6455 §7.1.7, "fail the connection": the peer is presumed gone). Both the
+// heartbeat and the token expiry wait in the loop's ExpiryService, one entry per connection (the earlier of
+// the two), so the heartbeat costs an idle connection no timer and no bytes.
 // Thread safety: lives on one loop; every member function runs there.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +17,7 @@
 #include "chat/node.hpp"
 #include "chat/session.hpp"
 #include "net/expiry_service.hpp"
+#include "net/server.hpp"
 #include "net/flush_service.hpp"
 #include "net/socket_writer.hpp"
 #include "protocol/ws_frame.hpp"
@@ -21,8 +26,10 @@ namespace parley::net {
 
 class WsConnection final : public chat::Session, public Flushable, public Expiring {
  public:
-  WsConnection(boost::asio::ip::tcp::socket socket, size_t loop_index, chat::Node& node, chat::Identity identity,
-               const core::Limits& limits);
+  // `user_counted`: the connection holds a place of its user in context.gate->per_user, given back on
+  // destruction.
+  WsConnection(boost::asio::ip::tcp::socket socket, size_t loop_index, ConnectionContext& context,
+               chat::Identity identity, bool user_counted);
   ~WsConnection() override;
 
   // Starts reading; `initial` holds bytes that arrived after the upgrade request.
@@ -46,8 +53,11 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   // Writes what is queued now (FlushService calls it when this connection's turn comes); waits for
   // writability if the socket takes less.
   void flush() override;
-  // The token has expired (ExpiryService): close with 4001.
+  // The connection's deadline (ExpiryService) has come: the token expired (close with 4001), or a heartbeat
+  // step is due (send a ping; drop the connection if the last one was not answered).
   void on_expired() override;
+  // Waits in the ExpiryService until the earlier of the token's expiry and `heartbeat_at_ms`.
+  void wait_until(int64_t heartbeat_at_ms);
   void cut_off_slow_reader();
   void finish();
   void notify_drained();
@@ -56,8 +66,7 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   // On the io_context's own executor type: 8 bytes instead of any_io_executor's 56, here and in every
   // pending operation of the connection.
   boost::asio::basic_stream_socket<boost::asio::ip::tcp, chat::Session::LoopExecutor> socket_;
-  chat::Node& node_;
-  const core::Limits& limits_;
+  ConnectionContext& context_;  // node, limits, gate and heartbeat settings: one reference for all
   protocol::ws::FrameParser parser_;
   SocketWriter writer_;
   ExpiryService& expiry_;
@@ -70,6 +79,10 @@ class WsConnection final : public chat::Session, public Flushable, public Expiri
   bool closing_ = false;    // a close frame is queued or sent; no more requests are handled
   bool finished_ = false;   // detached from the node, socket closed
   bool attached_ = false;
+  bool user_counted_ = false;  // holds a place in context_.gate->per_user
+  // The heartbeat's state: off (no pings), waiting for the time to ping, a ping sent and not yet answered,
+  // or answered (the next ping is due at the ping's time + interval).
+  enum class Beat : uint8_t { off, waiting, awaiting_pong, answered } beat_ = Beat::off;
 };
 
 }  // namespace parley::net

@@ -8,6 +8,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "auth/random.hpp"
+#include "net/connection_gate.hpp"
 #include "net/engineio/engine_session.hpp"
 #include "net/engineio/socketio_handler.hpp"
 #include "net/engineio/ws_transport.hpp"
@@ -35,6 +36,8 @@ std::string_view reason_phrase(unsigned status) {
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
     default: return "Error";
   }
 }
@@ -81,9 +84,11 @@ asio::awaitable<PollAnswer> ask(const std::shared_ptr<EngineSession>& session, c
 }
 
 asio::awaitable<void> refuse_upgrade(beast::tcp_stream& stream, int code, unsigned version,
-                                     http::status status = http::status::bad_request) {
+                                     http::status status = http::status::bad_request,
+                                     std::optional<int64_t> retry_after = std::nullopt) {
   http::response<http::string_body> res{status, version};
   res.set(http::field::content_type, "application/json");
+  if (retry_after) res.set(http::field::retry_after, std::to_string(*retry_after));
   res.body() = eio::encode_error_body(code);
   res.prepare_payload();
   res.keep_alive(false);
@@ -122,12 +127,13 @@ std::shared_ptr<EngineSession> Service::make_session(const asio::any_io_executor
     session->set_handler(std::make_shared<EchoHandler>());
   else
     session->set_handler(std::make_shared<SocketIoHandler>(node_, authenticate_, options_.conformance,
-                                                           counted ? &pending_ : nullptr));
+                                                           counted ? &pending_ : nullptr,
+                                                           gate_ && !options_.conformance ? &gate_->per_user : nullptr));
   return session;
 }
 
 asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest request, beast::flat_buffer& buffer,
-                                     size_t loop_index, bool& taken) {
+                                     size_t loop_index, const std::string& client, bool& taken) {
   std::string_view target = request.target();
   bool echo = target_path(target).starts_with("/engine.io");
   bool keep_alive = request.keep_alive();
@@ -153,15 +159,33 @@ asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest requ
       co_await refuse_upgrade(stream, error, request.version());
       co_return false;
     }
+    // Every WebSocket upgrade costs the address a handshake; a new session (no sid) must also find room.
+    if (auto wait = gate_ ? gate_->handshakes.take(client) : std::nullopt) {
+      co_await refuse_upgrade(stream, eio::error_code::forbidden, request.version(), http::status::too_many_requests,
+                              wait);
+      co_return false;
+    }
+    if (!sid && gate_ && gate_->node_full()) {
+      co_await refuse_upgrade(stream, eio::error_code::forbidden, request.version(),
+                              http::status::service_unavailable);
+      co_return false;
+    }
     co_await upgrade(stream, std::move(request), buffer, loop_index, std::move(sid), echo);
     co_return false;
   }
   PollAnswer answer;
+  std::string extra_headers = cors_lines;
   if (error >= 0) {
     answer = error_answer(error);
   } else if (!sid) {
+    std::optional<int64_t> wait;
     if (request.method() != http::verb::get) {
       answer = error_answer(eio::error_code::bad_handshake_method);
+    } else if (gate_ && (wait = gate_->handshakes.take(client))) {
+      answer = error_answer(eio::error_code::forbidden, 429);
+      extra_headers += "Retry-After: " + std::to_string(*wait) + "\r\n";
+    } else if (gate_ && gate_->node_full()) {
+      answer = error_answer(eio::error_code::forbidden, 503);
     } else {
       auto session = make_session(stream.get_executor(), loop_index, request, echo);
       if (!session) answer = error_answer(eio::error_code::forbidden, 503);
@@ -182,7 +206,7 @@ asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest requ
   } else {
     answer = error_answer(eio::error_code::bad_request);
   }
-  bool more = co_await write_answer(stream, answer, keep_alive, cors_lines);
+  bool more = co_await write_answer(stream, answer, keep_alive, extra_headers);
   co_return more;
 }
 

@@ -18,6 +18,10 @@
 #include "net/engineio/registry.hpp"
 #include "net/http_types.hpp"
 
+namespace parley::net {
+struct ConnectionGate;
+}
+
 namespace parley::net::engineio {
 
 class Service {
@@ -28,10 +32,15 @@ class Service {
 
   // True for paths this service answers: /socket.io/... (and /engine.io/... in conformance mode).
   bool handles(std::string_view path) const;
-  // Serves one request on `stream` (loop `loop_index`). Answers whether the HTTP connection may go on with
-  // another request; sets `taken` when the socket was handed to a WebSocket transport.
+  // Serves one request on `stream` (loop `loop_index`) from the client address `client`. Answers whether the
+  // HTTP connection may go on with another request; sets `taken` when the socket was handed to a WebSocket
+  // transport.
   boost::asio::awaitable<bool> serve(boost::beast::tcp_stream& stream, HttpRequest request,
-                                     boost::beast::flat_buffer& buffer, size_t loop_index, bool& taken);
+                                     boost::beast::flat_buffer& buffer, size_t loop_index, const std::string& client,
+                                     bool& taken);
+  // Bounds handshakes per address (429), sessions per node (503) and CONNECTs per user (CONNECT_ERROR
+  // rate_limited); `gate` must outlive the service. Without one, nothing is bounded but unauthenticated sessions.
+  void set_gate(ConnectionGate* gate) { gate_ = gate; }
   // Closes every session (shutdown), as a 1001 close.
   void close_all();
   // Drops every session still registered (after the loops stopped, before they are destroyed).
@@ -53,6 +62,7 @@ class Service {
   const CorsPolicy& cors_;
   PendingSessions pending_;
   Registry registry_;
+  ConnectionGate* gate_ = nullptr;
 };
 
 }  // namespace parley::net::engineio

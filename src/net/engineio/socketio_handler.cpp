@@ -13,8 +13,13 @@ using core::ErrorCode;
 
 
 SocketIoHandler::SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance,
-                                 PendingSessions* pending)
-    : node_(node), authenticate_(authenticate), conformance_(conformance), pending_(pending) {}
+                                 PendingSessions* pending, UserConnections* users)
+    : node_(node), authenticate_(authenticate), conformance_(conformance), pending_(pending), users_(users) {}
+
+void SocketIoHandler::end_chat() {
+  if (auto chat = std::exchange(chat_, nullptr)) chat->end();
+  leave_user();
+}
 
 namespace {
 void protocol_violation(EngineSession& session, std::string reason) {
@@ -61,7 +66,7 @@ void SocketIoHandler::on_message(EngineSession& session, std::string data, bool 
 void SocketIoHandler::on_close(EngineSession&, std::string_view) {
   stop_pending();
   if (connect_timer_) connect_timer_->cancel();
-  if (auto chat = std::move(chat_)) chat->end();
+  end_chat();
   namespaces_.clear();
 }
 
@@ -71,7 +76,7 @@ void SocketIoHandler::dispatch(EngineSession& session, sio::Packet packet, std::
       return on_connect(session, packet);
     case sio::PacketType::disconnect:
       namespaces_.erase(packet.nsp);
-      if (packet.nsp == "/" && chat_) std::exchange(chat_, nullptr)->end();
+      if (packet.nsp == "/") end_chat();
       return;
     case sio::PacketType::event:
     case sio::PacketType::binary_event:
@@ -107,6 +112,15 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
   if (!token) token = session.handshake_token();
   core::Result<chat::Identity> identity{ErrorCode::unauthorized, "a token is required"};
   if (token) identity = authenticate_(*token);
+  if (identity && users_) {
+    end_chat();  // a second CONNECT replaces the first: its place goes back before the new one is counted
+    if (users_->try_enter(identity->user_id)) {
+      user_counted_ = true;
+      counted_user_ = identity->user_id;
+    } else {
+      identity = core::Error{ErrorCode::rate_limited, "too many connections for this user"};
+    }
+  }
   if (!identity) {
     std::string data = "{\"code\":" + protocol::json_quote(core::to_string(identity.error().code)) + "}";
     session.send_message(sio::encode_connect_error(packet.nsp, identity.error().message, data));

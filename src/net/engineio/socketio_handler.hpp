@@ -20,6 +20,7 @@
 #include "net/engineio/chat_session.hpp"
 #include "net/engineio/engine_session.hpp"
 #include "net/engineio/pending_sessions.hpp"
+#include "net/user_connections.hpp"
 #include "net/http_types.hpp"
 #include "protocol/socketio.hpp"
 
@@ -28,9 +29,14 @@ namespace parley::net::engineio {
 class SocketIoHandler final : public EngineSession::Handler, public std::enable_shared_from_this<SocketIoHandler> {
  public:
   // `pending` (null in conformance mode) counts this session until it authenticates or ends: the Service has
-  // counted it in already.
-  SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance, PendingSessions* pending);
-  ~SocketIoHandler() override { stop_pending(); }
+  // counted it in already. `users` (null: no cap) counts the session's user from an accepted CONNECT until
+  // the chat session ends; past the cap a CONNECT is answered CONNECT_ERROR {code: "rate_limited"}.
+  SocketIoHandler(chat::Node* node, const Authenticator& authenticate, bool conformance, PendingSessions* pending,
+                  UserConnections* users = nullptr);
+  ~SocketIoHandler() override {
+    stop_pending();
+    leave_user();
+  }
 
   void on_open(EngineSession& session) override;
   void on_message(EngineSession& session, std::string data, bool binary) override;
@@ -48,11 +54,19 @@ class SocketIoHandler final : public EngineSession::Handler, public std::enable_
   void stop_pending() {
     if (pending_) std::exchange(pending_, nullptr)->leave();
   }
+  // Ends the main namespace's chat session (if any) and gives back its user's place.
+  void end_chat();
+  void leave_user() {
+    if (std::exchange(user_counted_, false)) users_->leave(counted_user_);
+  }
 
   chat::Node* node_;
   const Authenticator& authenticate_;
   bool conformance_;
   PendingSessions* pending_;
+  UserConnections* users_;
+  int64_t counted_user_ = 0;  // the user whose place this session holds, when user_counted_
+  bool user_counted_ = false;
   std::unique_ptr<boost::asio::steady_timer> connect_timer_;
   bool ever_connected_ = false;
   std::set<std::string, std::less<>> namespaces_;  // connected namespaces

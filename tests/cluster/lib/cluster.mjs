@@ -37,7 +37,8 @@ export async function startCluster({ nodes = 3, redisCluster = 0, tls = false, d
   fs.rmSync(dir, { recursive: true });  // `up` makes it
   const env = { ...process.env, PARLEY_CLUSTER_DIR: dir, PARLEY_BIN, PARLEY_JWT_SECRET: JWT_SECRET, PARLEY_API_KEY: API_KEY,
     // The suites register many users from one address: the abuse limits are off.
-    PARLEY_REGISTRATIONS_PER_MINUTE: '0', PARLEY_LOGIN_FAILURES_PER_MINUTE: '0', PARLEY_EVENT_RATE: '0' };
+    PARLEY_REGISTRATIONS_PER_MINUTE: '0', PARLEY_LOGIN_FAILURES_PER_MINUTE: '0', PARLEY_EVENT_RATE: '0',
+    PARLEY_HANDSHAKES_PER_SECOND_PER_ADDRESS: '0' };
   const cluster = { dir, env, down: () => down(cluster) };
   live.add(cluster);
   try {

@@ -74,6 +74,7 @@ export class ParleyServer {
       ...(this.extraArgs.includes('--registrations-per-minute') ? [] : ['--registrations-per-minute', '0']),
       ...(this.extraArgs.includes('--login-failures-per-minute') ? [] : ['--login-failures-per-minute', '0']),
       ...(this.extraArgs.includes('--event-rate') ? [] : ['--event-rate', '0']),
+      ...(this.extraArgs.includes('--handshakes-per-second-per-address') ? [] : ['--handshakes-per-second-per-address', '0']),
       ...this.extraArgs,
     ];
   }

@@ -29,7 +29,10 @@ export async function startParley(tmpPrefix, extraArgs = []) {
   if (!process.env.PARLEY_WEB_NO_BUILD) execFileSync('npm', ['run', 'build'], { cwd: webDir, stdio: ['ignore', 'ignore', 'inherit'] });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
   const args = ['serve', '--listen', '127.0.0.1:0', '--store', `sqlite:${path.join(tmp, 't.db')}`, '--demo',
-    '--web-root', 'web/dist', '--rate-limit', '0', ...extraArgs];
+    '--web-root', 'web/dist', '--rate-limit', '0',
+    // Every browser page connects from 127.0.0.1: no handshake limit (--handshakes-per-second-per-address).
+    ...(extraArgs.includes('--handshakes-per-second-per-address') ? [] : ['--handshakes-per-second-per-address', '0']),
+    ...extraArgs];
   const server = spawn(bin, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let serverLog = '';
   const stop = () => {
