@@ -9,34 +9,11 @@
 
 #include <boost/json.hpp>
 
+#include "json_shape.hpp"
 #include "protocol/socketio.hpp"
 
 namespace sio = parley::protocol::socketio;
 
-namespace {
-// Equal JSON, except that numbers need only both be numbers.
-bool same_shape(const boost::json::value& a, const boost::json::value& b) {
-  if (a.is_number() && b.is_number()) return true;
-  if (a.kind() != b.kind()) return false;
-  if (a.is_array()) {
-    const auto &x = a.get_array(), &y = b.get_array();
-    if (x.size() != y.size()) return false;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (!same_shape(x[i], y[i])) return false;
-    return true;
-  }
-  if (a.is_object()) {
-    const auto &x = a.get_object(), &y = b.get_object();
-    if (x.size() != y.size()) return false;
-    for (const auto& kv : x) {
-      auto* other = y.if_contains(kv.key());
-      if (!other || !same_shape(kv.value(), *other)) return false;
-    }
-    return true;
-  }
-  return a == b;
-}
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
