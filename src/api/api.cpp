@@ -94,13 +94,8 @@ void Api::handle(net::HttpRequest&& request, const std::string& client, net::Res
   auto method = request.method();
   if (method == http::verb::get || method == http::verb::head) {
     if (path == "/healthz") return respond(json_response(200, R"({"status":"ok"})"));
-    if (path == "/readyz") return ready(std::move(respond));
-    if (path == "/metrics") {
-      std::string body = core::metrics().render();
-      body += "# HELP parley_node_sessions Sessions attached to this node.\n# TYPE parley_node_sessions gauge\n";
-      body += "parley_node_sessions " + std::to_string(deps_.node->session_count()) + "\n";
-      return respond(text_response("text/plain; version=0.0.4; charset=utf-8", std::move(body)));
-    }
+    if (path == "/readyz") return ready(std::move(respond), !deps_.admin_elsewhere);
+    if (path == "/metrics" && !deps_.admin_elsewhere) return respond(metrics_response());
     if (path == "/docs") return respond(text_response("text/html; charset=utf-8", std::string(openapi_html())));
     if (path == "/docs/openapi.json") return respond(text_response("application/json", std::string(openapi_json())));
     if (path == "/docs/protocol.md")
@@ -264,7 +259,24 @@ void Api::publish(const net::HttpRequest& request, net::Responder respond) {
   respond(json_response(202, R"({"accepted":true})"));
 }
 
-void Api::ready(net::Responder respond) {
+void Api::handle_admin(net::HttpRequest&& request, const std::string&, net::Responder respond) {
+  std::string path(net::target_path(request.target()));
+  if (request.method() == http::verb::get || request.method() == http::verb::head) {
+    if (path == "/healthz") return respond(json_response(200, R"({"status":"ok"})"));
+    if (path == "/readyz") return ready(std::move(respond), true);
+    if (path == "/metrics") return respond(metrics_response());
+  }
+  respond(error_response({ErrorCode::not_found, "the admin address serves /healthz, /readyz and /metrics"}));
+}
+
+net::HttpResponse Api::metrics_response() const {
+  std::string body = core::metrics().render();
+  body += "# HELP parley_node_sessions Sessions attached to this node.\n# TYPE parley_node_sessions gauge\n";
+  body += "parley_node_sessions " + std::to_string(deps_.node->session_count()) + "\n";
+  return text_response("text/plain; version=0.0.4; charset=utf-8", std::move(body));
+}
+
+void Api::ready(net::Responder respond, bool detail) {
   double started = core::monotonic_seconds();
   json::object broker{{"ok", deps_.broker->healthy()}, {"kind", deps_.broker->kind()}};
   if (auto why = deps_.broker->problem(); !why.empty()) broker["error"] = why;  // e.g. Redis refuses our password
@@ -272,10 +284,11 @@ void Api::ready(net::Responder respond) {
     broker["shards"] = core::metrics().redis_cluster_shards.load();
     broker["topologyChanges"] = core::metrics().redis_cluster_topology_changes.load();
   }
-  deps_.store->ping([respond, started, broker, node_id = deps_.node_id](core::Result<core::Unit> pong) {
+  deps_.store->ping([respond, started, broker, detail, node_id = deps_.node_id](core::Result<core::Unit> pong) {
     bool broker_ok = broker.at("ok").as_bool();
     double ms = (core::monotonic_seconds() - started) * 1000;
     bool ready = pong.ok() && broker_ok;
+    if (!detail) return respond(json_response(ready ? 200 : 503, json::serialize(json::object{{"ready", ready}})));
     json::object body{
         {"ready", ready},
         {"node", node_id},

@@ -34,6 +34,9 @@ struct ApiDeps {
   int64_t login_failures_per_minute = 5;
   int64_t registrations_per_minute = 10;
   size_t max_pending_hashes = 64;
+  // --admin-listen is set: the operator's endpoints are served by handle_admin on that address, and the
+  // public handle() answers /metrics 404 and /readyz with readiness alone.
+  bool admin_elsewhere = false;
 };
 
 class Api {
@@ -42,6 +45,8 @@ class Api {
   // known one's: usernames cannot be told apart by timing).
   explicit Api(ApiDeps deps);
   void handle(net::HttpRequest&& request, const std::string& client, net::Responder respond);
+  // The operator's address (--admin-listen): /healthz, /readyz with each dependency's state, /metrics.
+  void handle_admin(net::HttpRequest&& request, const std::string& client, net::Responder respond);
 
  private:
   void register_user(const net::HttpRequest& request, const std::string& client, net::Responder respond);
@@ -53,7 +58,9 @@ class Api {
   void rooms(const net::HttpRequest& request, net::Responder respond);
   void room_messages(const net::HttpRequest& request, std::string_view room, net::Responder respond);
   void publish(const net::HttpRequest& request, net::Responder respond);
-  void ready(net::Responder respond);
+  // /readyz: 200 while store and broker answer, else 503; `detail` adds each dependency's state and latency.
+  void ready(net::Responder respond, bool detail);
+  net::HttpResponse metrics_response() const;
   // The identity of a Bearer request, or the 401 to answer.
   core::Result<chat::Identity> bearer(const net::HttpRequest& request);
 

@@ -31,6 +31,10 @@ namespace {
 void add_serve_options(CLI::App& cmd, core::Config& c, std::string& ttl) {
   cmd.add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on (port 0: any free port)")
       ->envname("PARLEY_LISTEN")->capture_default_str();
+  cmd.add_option("--admin-listen", c.admin_listen,
+                 "HOST:PORT for the operator's endpoints (/metrics, /readyz with detail, /healthz); when given, the "
+                 "public --listen answers /metrics 404 and /readyz with readiness only")
+      ->envname("PARLEY_ADMIN_LISTEN");
   cmd.add_option("--store", c.store, "sqlite:PATH or postgres://...")->envname("PARLEY_STORE")->capture_default_str();
   cmd.add_option("--broker", c.broker,
                  "local, redis://[USER:PASSWORD@]HOST:PORT, or redis-cluster://[USER:PASSWORD@]HOST:PORT,HOST:PORT,... "

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <thread>
 
 #include "api/api.hpp"
 #include "app/commands.hpp"
@@ -107,6 +108,10 @@ int serve(const core::Config& input) {
   std::string host;
   uint16_t port = 0;
   if (!split_listen(config.listen, host, port)) return fail("--listen must be HOST:PORT (got \"" + config.listen + "\")");
+  std::string admin_host;
+  uint16_t admin_port = 0;
+  if (!config.admin_listen.empty() && !split_listen(config.admin_listen, admin_host, admin_port))
+    return fail("--admin-listen must be HOST:PORT (got \"" + config.admin_listen + "\")");
   if (config.socketio.conformance && !is_loopback(host))
     return fail("--socketio-conformance turns authentication off: it serves on a loopback --listen address only");
 
@@ -127,6 +132,17 @@ int serve(const core::Config& input) {
     endpoint = server->listen(host, port);
   } catch (const std::exception& e) {
     return fail("cannot listen on " + config.listen + ": " + e.what());
+  }
+  // The operator's endpoints on an address of their own, with one loop (a scraper and a probe, no clients).
+  std::unique_ptr<net::Server> admin;
+  asio::ip::tcp::endpoint admin_endpoint;
+  if (!config.admin_listen.empty()) {
+    admin = std::make_unique<net::Server>(1);
+    try {
+      admin_endpoint = admin->listen(admin_host, admin_port);
+    } catch (const std::exception& e) {
+      return fail("cannot listen on " + config.admin_listen + " (--admin-listen): " + e.what());
+    }
   }
 
   chat::Node node({.node_id = config.node_id,
@@ -173,7 +189,8 @@ int serve(const core::Config& input) {
                 .web = &web,
                 .login_failures_per_minute = config.login_failures_per_minute,
                 .registrations_per_minute = config.registrations_per_minute,
-                .max_pending_hashes = config.max_pending_hashes});
+                .max_pending_hashes = config.max_pending_hashes,
+                .admin_elsewhere = admin != nullptr});
   net::engineio::Service socketio(&node, authenticate, config.limits,
                                   {.ping_interval_ms = config.socketio.ping_interval_ms,
                                    .ping_timeout_ms = config.socketio.ping_timeout_ms,
@@ -202,6 +219,17 @@ int serve(const core::Config& input) {
                                  .ws_ping_interval_ms = config.ws_ping_interval_ms,
                                  .ws_pong_timeout_ms = config.ws_pong_timeout_ms};
 
+  // The admin address answers plain requests only: no WebSocket or Socket.IO, every token refused.
+  net::ConnectionContext admin_context{
+      .node = &node,
+      .http = [&api](net::HttpRequest&& r, const std::string& client, net::Responder respond) {
+        api.handle_admin(std::move(r), client, std::move(respond));
+      },
+      .authenticate = [](std::string_view) -> core::Result<chat::Identity> {
+        return core::Error{core::ErrorCode::forbidden, "no real-time connections on the admin address"};
+      },
+      .limits = config.limits};
+
   // Both live on loop 0, so they must go before the loops do (see the end of this function).
   std::optional<asio::signal_set> signals(std::in_place, server->loop(0), SIGINT, SIGTERM);
   std::optional<asio::steady_timer> drain_timer(std::in_place, server->loop(0));
@@ -211,17 +239,31 @@ int serve(const core::Config& input) {
     server->stop_accepting();
     node.close_all(protocol::ws::close_code::going_away, "server shutting down");
     socketio.close_all();
-    drain(*drain_timer, std::chrono::steady_clock::now() + drain_deadline, [&] { server->stop(); });
+    drain(*drain_timer, std::chrono::steady_clock::now() + drain_deadline, [&] {
+      if (admin) admin->stop();
+      server->stop();
+    });
   });
   ::signal(SIGPIPE, SIG_IGN);
 
   server->start(&context);
+  std::thread admin_loop;
+  if (admin) {
+    admin->start(&admin_context);
+    admin_loop = std::thread([&admin] { admin->run_main(); });
+    std::printf("parley admin on http://%s:%u\n", admin_endpoint.address().to_string().c_str(), admin_endpoint.port());
+  }
   std::printf("parley listening on http://%s:%u\n", endpoint.address().to_string().c_str(), endpoint.port());
   std::fflush(stdout);
   spdlog::info("node {} serving with {} loops, store {}, broker {}", config.node_id, config.threads,
                core::redact_url(config.store), core::redact_url(config.broker));
 
   server->run_main();
+  if (admin) {
+    admin->stop();
+    admin_loop.join();
+    admin.reset();
+  }
   socketio.forget_all();  // sessions hold timers of the loops: release them before the loops go
   signals.reset();
   drain_timer.reset();

@@ -32,6 +32,7 @@ struct SocketIoSettings {
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
+  std::string admin_listen;      // --admin-listen: /metrics and /readyz's detail there only; empty: on --listen
   std::string store = "sqlite:./parley.db";
   std::string broker = "local";
   std::string node_id;           // default: host name + pid
