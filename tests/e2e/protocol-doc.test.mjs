@@ -7,7 +7,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, REPO_ROOT } from './lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, REPO_ROOT, PARLEY_BIN } from './lib/server.mjs';
 import { newUser, uniqueRoom } from './lib/http.mjs';
 import { connect, closeAll } from './lib/client.mjs';
 import { sioConnect, closeAllSio } from './lib/sio.mjs';
@@ -144,6 +145,14 @@ describe('docs/protocol.md against the server', { timeout: 60_000 }, () => {
     for (const e of ['room:join', 'message:send', 'message:private', 'typing:start', 'typing:stop']) {
       assert.ok(clientEvents.includes(e), `the table lacks ${e}`);
     }
+  });
+
+  it('lists every flag of parley serve', () => {
+    const help = spawnSync(PARLEY_BIN, ['serve', '--help'], { encoding: 'utf8' }).stdout;
+    const flags = [...new Set(help.match(/--[a-z][a-z0-9-]+/g))].filter((f) => f !== '--help');
+    assert.ok(flags.length > 20, help);
+    const missing = flags.filter((f) => !doc.includes(`\`${f}`));
+    assert.deepEqual(missing, [], `docs/protocol.md does not mention ${missing.join(', ')}`);
   });
 
   it('native WebSocket: every listed event is handled, with the reply the doc gives; others are unknown', async () => {
