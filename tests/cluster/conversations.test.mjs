@@ -6,77 +6,12 @@
 // or shown twice.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connect } from '../e2e/lib/client.mjs';
 import { newUser, uniqueRoom } from '../e2e/lib/http.mjs';
-import { sioConnect } from '../e2e/lib/sio.mjs';
 import { startCluster, until } from './lib/cluster.mjs';
+import { fullHistory, openAs, openNative, openSio } from './lib/connections.mjs';
 
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-const DM = 'message:private:received';
 const same = (a, b) => String(a) === String(b);
-
-/** Every stored message of the conversation with `withId`, read page by page with `since` (ascending). */
-async function fullHistory(conn, withId) {
-  const out = [];
-  for (;;) {
-    const since = out.length ? out[out.length - 1].seq : 0;
-    const page = await conn.ok('dm:history', { with: withId, since, limit: 100 });
-    out.push(...page.messages);
-    if (page.messages.length < 100) return out;
-  }
-}
-
-// One connection of either protocol behind the same small interface:
-//   request(event, data, timeout) -> the reply {ok, data | error}; rejects once the connection is lost
-//   ok(event, data)               -> reply.data, asserting ok
-//   onDm(fn)                      -> fn(data) for every message:private:received, from the first frame on
-//   lost                          -> resolves when the connection is gone (the node died, or close())
-async function openNative(srv, user) {
-  const cl = await connect(srv, user.token);
-  const lost = new Promise((resolve) => (cl.closeInfo ? resolve(cl.closeInfo) : cl.closeWaiters.push(resolve)));
-  const conn = {
-    kind: 'native',
-    request: (event, data, timeout = 5000) => cl.request(event, data, { timeout }),
-    ok: (event, data) => cl.ok(event, data),
-    onDm: (fn) => {
-      // What arrived before this call (the client buffers every frame), then what comes after: nothing missed.
-      for (const m of cl.all) if (m.event === DM) fn(m.data);
-      cl.ws.on('message', (raw) => {
-        const m = JSON.parse(raw);
-        if (m.event === DM) fn(m.data);
-      });
-    },
-    lost,
-    close: () => cl.terminate(),
-    raw: cl,
-  };
-  return conn;
-}
-
-async function openSio(srv, user, transports) {
-  const s = await sioConnect(srv, user.token, { transports });
-  const lost = new Promise((resolve) => s.socket.once('disconnect', resolve));
-  const gone = lost.then((reason) => { throw new Error(`socket.io disconnected: ${reason}`); });
-  gone.catch(() => {});
-  const request = (event, data, timeout = 5000) =>
-    Promise.race([s.socket.timeout(timeout).emitWithAck(event, data), gone]);
-  return {
-    kind: `socket.io/${transports.join('+')}`,
-    request,
-    ok: async (event, data) => {
-      const reply = await request(event, data);
-      assert.equal(reply?.ok, true, `"${event}" failed: ${JSON.stringify(reply)}`);
-      return reply.data;
-    },
-    onDm: (fn) => {
-      for (const m of s.pushes) if (m.event === DM) fn(m.data);
-      s.socket.on(DM, fn);
-    },
-    lost,
-    close: () => s.close(),
-    raw: s,
-  };
-}
 
 describe('conversations across the cluster (3 nodes behind nginx, §8)', { timeout: 110_000 }, () => {
   let c;
@@ -227,7 +162,6 @@ describe('conversations across the cluster (3 nodes behind nginx, §8)', { timeo
       [2, 'websocket', DEAD, 'polling'],
       [DEAD, 'native', DEAD, 'websocket'],
     ];
-    const openAs = (proto, srv, user) => (proto === 'native' ? openNative(srv, user) : openSio(srv, user, [proto]));
     const pairs = await Promise.all(layout.map(async ([sn, sp, rn, rp], i) => {
       const [su, ru] = [await newUser(c.lb, `ks${i}`), await newUser(c.lb, `kr${i}`)];
       const sender = { user: su, proto: sp, node: sn, conn: track(await openAs(sp, c.nodes[sn], su)) };

@@ -4,7 +4,10 @@
 //   c.lb                 {httpUrl, wsUrl} of nginx (what clients use)
 //   c.nodes[i]           {httpUrl, wsUrl, id} of node n(i+1), for direct access and /metrics
 //   c.killNode(i)        kill -9 of node i
-//   c.stopRedis() / c.startRedis()   Redis outage (same port)
+//   c.restartNode(i)     start node i again (same port and --node-id) once it is dead; resolves when it answers
+//   c.nodeAlive(i)       whether node i's process runs
+//   c.stopRedis() / c.startRedis()   Redis outage (same port); c.killRedis(): kill -9 instead of SHUTDOWN
+//   c.restartPostgres()  pg_ctl restart -m immediate of the cluster's PostgreSQL (a crash and recovery, same port)
 //   c.down()
 // With startCluster({ nodes, redisCluster: 3 }) the broker is a Redis Cluster of 3 primaries and 3 replicas
 // (`scripts/cluster up --redis-cluster 3`) instead of one redis-server, and c.redisCluster (below) drives it.
@@ -30,15 +33,33 @@ function parseEnv(text) {
   return env;
 }
 
+/** Whether process `pid` runs (a zombie or a pid reused since are beyond this check). */
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+
+/**
+ * `pg_ctl restart -m immediate` of the PostgreSQL in `pgDir` (scripts/lib/postgres.sh's layout: data/, server.log,
+ * owned by the postgres OS user when we are root): every backend dies without a checkpoint, the server recovers
+ * from its WAL and listens again on the same port (the options of the last start, from postmaster.opts).
+ */
+function restartPostgres(pgDir) {
+  const pgBin = process.env.PG_BIN || '/usr/lib/postgresql/15/bin';
+  const cmd = [path.join(pgBin, 'pg_ctl'), '-D', path.join(pgDir, 'data'), '-l', path.join(pgDir, 'server.log'),
+    '-m', 'immediate', '-w', '-t', '60', 'restart'];
+  const [file, args] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', ...cmd]] : [cmd[0], cmd.slice(1)];
+  return run(file, args, { timeout: 90_000 });
+}
+
 const endpoint = (httpUrl) => ({ httpUrl, wsUrl: httpUrl.replace(/^http/, 'ws') });
 
-export async function startCluster({ nodes = 3, redisCluster = 0, tls = false, demo = false } = {}) {
+export async function startCluster({ nodes = 3, redisCluster = 0, tls = false, demo = false, env: extraEnv = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-cluster-'));
   fs.rmSync(dir, { recursive: true });  // `up` makes it
   const env = { ...process.env, PARLEY_CLUSTER_DIR: dir, PARLEY_BIN, PARLEY_JWT_SECRET: JWT_SECRET, PARLEY_API_KEY: API_KEY,
     // The suites register many users from one address: the abuse limits are off.
     PARLEY_REGISTRATIONS_PER_MINUTE: '0', PARLEY_LOGIN_FAILURES_PER_MINUTE: '0', PARLEY_EVENT_RATE: '0',
-    PARLEY_HANDSHAKES_PER_SECOND_PER_ADDRESS: '0' };
+    PARLEY_HANDSHAKES_PER_SECOND_PER_ADDRESS: '0', ...extraEnv };
   const cluster = { dir, env, down: () => down(cluster) };
   live.add(cluster);
   try {
@@ -55,10 +76,14 @@ export async function startCluster({ nodes = 3, redisCluster = 0, tls = false, d
   cluster.lb = endpoint(vars.PARLEY_URL);
   if (vars.PARLEY_TLS_CA) cluster.ca = fs.readFileSync(vars.PARLEY_TLS_CA, 'utf8');
   cluster.nodes = vars.PARLEY_NODE_URLS.split(' ').map((u, i) => ({ ...endpoint(u), id: `n${i + 1}` }));
-  cluster.killNode = (i) => {
-    const pid = Number(fs.readFileSync(path.join(dir, `node${i + 1}.pid`), 'utf8'));
-    process.kill(pid, 'SIGKILL');
+  const nodePid = (i) => Number(fs.readFileSync(path.join(dir, `node${i + 1}.pid`), 'utf8'));
+  cluster.killNode = (i) => process.kill(nodePid(i), 'SIGKILL');
+  cluster.nodeAlive = (i) => alive(nodePid(i));
+  cluster.restartNode = async (i) => {
+    await until(async () => !cluster.nodeAlive(i), 10_000, `node n${i + 1} is gone`);
+    await run(SCRIPT, ['restart-node', String(i + 1)], { env, timeout: 60_000 });
   };
+  cluster.restartPostgres = () => restartPostgres(path.join(dir, 'pg'));
   if (vars.REDIS_CLUSTER_PORTS) {
     cluster.redisCluster = redisClusterOf(vars.REDIS_CLUSTER_PORTS.split(' ').map(Number), vars.REDIS_CLUSTER_DIR);
     return cluster;
@@ -72,6 +97,7 @@ export async function startCluster({ nodes = 3, redisCluster = 0, tls = false, d
       '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', path.join(dir, 'redis.pid'),
       '--logfile', path.join(dir, 'redis.log'), '--dir', dir]);
   };
+  cluster.killRedis = () => process.kill(Number(fs.readFileSync(path.join(dir, 'redis.pid'), 'utf8')), 'SIGKILL');
   cluster.redis = (...args) => execFileSync('redis-cli', ['-p', String(cluster.redisPort), ...args], { encoding: 'utf8' }).trim();
   return cluster;
 }
@@ -86,6 +112,8 @@ export async function startCluster({ nodes = 3, redisCluster = 0, tls = false, d
  *   keySlot(key)           CLUSTER KEYSLOT key
  *   primaryForKey(key)     the port of the primary that owns the key's slot now
  *   killPrimary(port)      kill -9 of that node (it must be a primary)
+ *   restart(port)          start a node killed by killPrimary again, on its ports (it rejoins the cluster with its
+ *                          nodes-PORT.conf, as a replica of the primary that replaced it)
  */
 function redisClusterOf(ports, dir) {
   const cli = (port, ...args) =>
@@ -126,7 +154,20 @@ function redisClusterOf(ports, dir) {
     if (node?.role !== 'master') throw new Error(`node ${port} is not a primary: ${JSON.stringify(node)}`);
     process.kill(Number(fs.readFileSync(path.join(dir, `redis-${port}.pid`), 'utf8')), 'SIGKILL');
   };
-  return { ports, dir, cli, nodes, keySlot, primaryForKey, killPrimary };
+  // The options of scripts/lib/redis-cluster.sh's _rc_start_node (redis-server's /proc cmdline holds its title only);
+  // the cluster-bus port from the node's own line of its nodes-PORT.conf.
+  const restart = (port) => {
+    const conf = path.join(dir, `nodes-${port}.conf`);
+    const own = fs.readFileSync(conf, 'utf8').split('\n').find((l) => l.split(' ')[2]?.split(',').includes('myself'));
+    const bus = own?.split(' ')[1].match(/@(\d+)/)?.[1];
+    if (!bus) throw new Error(`no cluster-bus port for ${port} in ${conf}`);
+    execFileSync('redis-server', ['--port', String(port), '--cluster-port', bus, '--bind', '127.0.0.1',
+      '--cluster-enabled', 'yes', '--cluster-config-file', conf,
+      '--cluster-node-timeout', process.env.PARLEY_REDIS_CLUSTER_NODE_TIMEOUT || '1500',
+      '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--dir', dir,
+      '--pidfile', path.join(dir, `redis-${port}.pid`), '--logfile', path.join(dir, `redis-${port}.log`)], { timeout: 10_000 });
+  };
+  return { ports, dir, cli, nodes, keySlot, primaryForKey, killPrimary, restart };
 }
 
 async function down(cluster) {
