@@ -41,7 +41,11 @@ describe('cluster over a Redis Cluster (2 nodes, 3 primaries + 3 replicas)', () 
     const primaries = view.filter((n) => n.role === 'master' && n.slots.length > 0);
     assert.equal(primaries.length, 3, JSON.stringify(view));
     for (const n of c.nodes) {
-      const ready = await get(n, '/readyz');
+      // A node answers /healthz at once; /readyz once its broker holds a primary for every slot (a moment later).
+      const ready = await until(async () => {
+        const r = await get(n, '/readyz');
+        return r.status === 200 ? r : undefined;
+      }, 10_000, `${n.httpUrl} ready`);
       assert.equal(ready.status, 200, ready.text);
       assert.equal(ready.body.broker.ok, true, ready.text);
       assert.equal(ready.body.broker.kind, 'redis-cluster', ready.text);

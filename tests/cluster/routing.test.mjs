@@ -16,8 +16,11 @@ describe('cluster routing (3 nodes behind nginx)', () => {
     const health = await get(c.lb, '/healthz');
     assert.equal(health.status, 200);
     for (const n of c.nodes) {
-      const ready = await get(n, '/readyz');
-      assert.equal(ready.status, 200, ready.text);
+      // /healthz answers at once; /readyz once the broker has authenticated and answered (a moment later).
+      const ready = await until(async () => {
+        const r = await get(n, '/readyz');
+        return r.status === 200 ? r : undefined;
+      }, 10_000, `${n.httpUrl} ready`);
       assert.equal(ready.body.broker.ok, true);
     }
   });
