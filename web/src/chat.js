@@ -70,6 +70,7 @@ export class ChatStore {
     this.pendingLeaves = new Set(); // rooms left while disconnected
     this.inFlight = new Set();   // clientMsgIds being sent
     this.dmTyping = null;        // does the server take typing:start {with}? null = not known on this connection
+    this.countRequests = 0;      // requests that answer member counts, numbered as sent (see newerCount)
     const uid = this.me.id;
     removeUserState(uid, 'dms'); // direct messages are on the server now (§8)
     const outbox = readUserState(uid, 'outbox', []).filter((o) => o && o.clientMsgId && o.text && o.target != null)
@@ -158,7 +159,8 @@ export class ChatStore {
   start() {
     this.conn.start();
     // Show the room list right away, even before the socket is up.
-    api.listRooms(this.session.token).then((list) => this.applyRoomList(list), () => {});
+    const at = ++this.countRequests;
+    api.listRooms(this.session.token).then((list) => this.applyRoomList(list, at), () => {});
     this.poll = setInterval(() => {
       if (this.conn.isOpen) { this.refreshRooms(); this.refreshPresence(); this.syncRooms(false); this.syncDms(false); }
     }, POLL_MS);
@@ -326,6 +328,7 @@ export class ChatStore {
    */
   async syncRooms(full) {
     let list;
+    const at = ++this.countRequests;
     try { list = await this.conn.request('rooms:mine'); } catch { return; }
     if (!Array.isArray(list)) return;
     const legacy = readUserState(this.me.id, 'rooms', null); // the room list an older client kept on the device
@@ -334,7 +337,7 @@ export class ChatStore {
       for (const e of list) {
         if (this.pendingLeaves.has(e.name)) continue;
         const r = s.rooms[e.name] || newRoom(e.name);
-        rooms[e.name] = { ...this.snapshot(r, e), members: e.members ?? r.members };
+        rooms[e.name] = { ...this.snapshot(r, e), ...this.newerCount(r, e.members, at) };
       }
       for (const [n, r] of Object.entries(s.rooms)) {
         if (rooms[n]) continue;
@@ -359,10 +362,11 @@ export class ChatStore {
     const data = { room: name };
     if (room.loaded) data.since = maxSeq(room);
     this.updateRoom(name, (r) => ({ ...r, joining: true }));
+    const at = ++this.countRequests;
     try {
       const reply = await this.conn.request('room:join', data);
       this.updateRoom(name, (r) => ({ ...r, joining: false, joined: true, localOnly: false, error: null,
-        members: reply?.members ?? r.members, readSeq: Math.max(r.readSeq, reply?.readSeq || 0) }));
+        ...this.newerCount(r, reply?.members, at), readSeq: Math.max(r.readSeq, reply?.readSeq || 0) }));
       if (!this.state.rooms[name]?.loaded) await this.loadLatest(name);
       this.flushOutbox();
       this.markActiveRead();
@@ -456,19 +460,31 @@ export class ChatStore {
     this.markActiveRead();
   }
 
-  applyRoomList(list) {
+  /**
+   * A room's member count comes from GET /api/rooms, rooms:list, rooms:mine and room:join, whose answers may
+   * arrive in any order (an HTTP request sent at start can be answered after the join that followed it): a count
+   * replaces the one shown only if its request (number `at`, from countRequests) was sent after that one's.
+   */
+  newerCount(room, members, at) {
+    if (members == null || at <= (room.countAt || 0)) return {};
+    return { members, countAt: at };
+  }
+
+  applyRoomList(list, at) {
     if (!Array.isArray(list)) return;
     this.set((s) => {
       const rooms = { ...s.rooms };
       for (const { name, members } of list) {
-        if (rooms[name] && rooms[name].members !== members) rooms[name] = { ...rooms[name], members };
+        const newer = rooms[name] ? this.newerCount(rooms[name], members, at) : {};
+        if ('members' in newer) rooms[name] = { ...rooms[name], ...newer };
       }
       return { available: list, rooms };
     });
   }
 
   async refreshRooms() {
-    try { this.applyRoomList(await this.conn.request('rooms:list')); } catch { /* next poll */ }
+    const at = ++this.countRequests;
+    try { this.applyRoomList(await this.conn.request('rooms:list'), at); } catch { /* next poll */ }
   }
 
   async refreshPresence() {
