@@ -30,9 +30,10 @@ Node::Node(NodeDeps deps)
 void Node::start() {
   deps_.broker->set_handler(
       [this](std::string_view channel, std::string_view payload) { on_broker_message(channel, payload); });
-  // Users whose last connection in a room went with a dead node (cluster presence): tell the room.
-  deps_.presence->set_departure_handler([this](const std::string& scope, const cluster::Member& m) {
-    if (!scope.empty()) announce_membership(scope, Identity{m.user_id, m.username}, false);
+  // Changes nobody announced (cluster presence): users whose last connection in a room went with a dead node,
+  // and joins and leaves Redis could only record after an outage: tell the room.
+  deps_.presence->set_membership_handler([this](const std::string& scope, const cluster::Member& m, bool joined) {
+    if (!scope.empty()) announce_membership(scope, Identity{m.user_id, m.username}, joined);
   });
 }
 

@@ -7,7 +7,9 @@
 //   leave() answers true when it was the user's last. Both are idempotent per connection.
 // - Callbacks may run on any thread (the local one runs them inline); callers post back to their loop.
 // - A cluster implementation notices dead nodes itself (heartbeats) and drops their connections; for each
-//   user whose last connection in a scope went that way it calls the departure handler.
+//   user whose last connection in a scope went that way it calls the membership handler (joined = false).
+//   Joins and leaves it could not record (its store was unreachable) it records once it can again, and calls
+//   the handler for the users who thereby arrived in or left a scope, since nobody was told at the time.
 // Thread safety: all methods safe from any thread.
 #include <cstdint>
 #include <functional>
@@ -37,10 +39,11 @@ class Presence {
   virtual void members(const std::string& scope, PresenceCallback<std::vector<Member>> done) = 0;
   // Number of distinct users in each scope, in the order asked.
   virtual void counts(const std::vector<std::string>& scopes, PresenceCallback<std::vector<int64_t>> done) = 0;
-  // Receives (scope, user) for users who left a scope because their node died (runs on any thread). Set once,
-  // before serving; the local implementation never calls it.
-  using DepartureHandler = std::function<void(const std::string& scope, const Member& member)>;
-  virtual void set_departure_handler(DepartureHandler handler) { (void)handler; }
+  // Receives (scope, user, joined) for changes nobody announced: users who left a scope because their node
+  // died, and joins and leaves recorded late, after an outage (runs on any thread). Set once, before serving;
+  // the local implementation never calls it.
+  using MembershipHandler = std::function<void(const std::string& scope, const Member& member, bool joined)>;
+  virtual void set_membership_handler(MembershipHandler handler) { (void)handler; }
 };
 
 }  // namespace parley::cluster

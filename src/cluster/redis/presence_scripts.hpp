@@ -65,4 +65,43 @@ redis.call('DEL', KEYS[4])
 return out
 )lua";
 
+// Makes one node's entries in one scope exactly what the node holds, in one atomic step (so no count dips
+// while a node rewrites its entries after a reconnect or failover). KEYS conns, users, names, node entries;
+// ARGV n, then n triples (connection, user id, username) the node holds in the scope, then user ids whose
+// connection count to answer. Answers {departed [user id, username, ...] (users whose last connection was a
+// stale entry of the node), arrived [user id, ...] (users who had no connection before), counts [...]}.
+inline constexpr const char* sync = R"lua(
+local n = tonumber(ARGV[1])
+local want = {}
+for i = 2, 1 + 3 * n, 3 do want[ARGV[i] .. '\n' .. ARGV[i + 1]] = i end
+local departed = {}
+for _, e in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  if not want[e] then
+    redis.call('SREM', KEYS[4], e)
+    local conn, uid = string.match(e, '^(.*)\n(%d+)$')
+    if conn and redis.call('HGET', KEYS[1], conn) == uid then
+      redis.call('HDEL', KEYS[1], conn)
+      if redis.call('HINCRBY', KEYS[2], uid, -1) <= 0 then
+        redis.call('HDEL', KEYS[2], uid)
+        departed[#departed + 1] = uid
+        departed[#departed + 1] = redis.call('HGET', KEYS[3], uid) or ''
+        redis.call('HDEL', KEYS[3], uid)
+      end
+    end
+  end
+end
+local arrived = {}
+for e, i in pairs(want) do
+  local conn, uid = ARGV[i], ARGV[i + 1]
+  redis.call('HSET', KEYS[3], uid, ARGV[i + 2])
+  if redis.call('HSETNX', KEYS[1], conn, uid) == 1 then
+    if redis.call('HINCRBY', KEYS[2], uid, 1) == 1 then arrived[#arrived + 1] = uid end
+  end
+  if redis.call('HGET', KEYS[1], conn) == uid then redis.call('SADD', KEYS[4], e) end
+end
+local counts = {}
+for i = 2 + 3 * n, #ARGV do counts[#counts + 1] = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0') end
+return {departed, arrived, counts}
+)lua";
+
 }  // namespace parley::cluster::redis::presence_lua

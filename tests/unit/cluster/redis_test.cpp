@@ -11,6 +11,8 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <algorithm>
 #include <vector>
 
 #include "cluster/redis/redis_broker.hpp"
@@ -134,9 +136,9 @@ TEST(RedisPresence, CountsUsersAcrossNodesAndForgetsADeadNode) {
   auto n2 = std::make_unique<redis::RedisPresence>(std::make_shared<redis::SingleClient>(rt, server.endpoint()), "n2", "t2:");
   std::mutex m;
   std::vector<std::pair<std::string, int64_t>> departed;
-  n1.set_departure_handler([&](const std::string& scope, const Member& who) {
+  n1.set_membership_handler([&](const std::string& scope, const Member& who, bool joined) {
     std::lock_guard l(m);
-    departed.emplace_back(scope, who.user_id);
+    if (!joined) departed.emplace_back(scope, who.user_id);
   });
   auto join = [](Presence& p, std::string scope, int64_t uid, std::string conn) {
     std::promise<bool> pr;
@@ -182,6 +184,66 @@ TEST(RedisPresence, CountsUsersAcrossNodesAndForgetsADeadNode) {
   ASSERT_TRUE(wait_for([&] { return count(n1, "r") == 0; }, 8000ms));
   std::lock_guard l(m);
   ASSERT_EQ(departed.size(), 2u);
+}
+
+// A join and a leave that fail while Redis is down are recorded when it comes back (empty), and the users
+// who thereby arrived or left are handed to the membership handler once; nothing else is.
+TEST(RedisPresence, AnnouncesJoinsAndLeavesMadeDuringAnOutageOnceRedisIsBack) {
+  RedisServer server;
+  if (!server.up) GTEST_SKIP() << "redis-server not available";
+  auto rt = std::make_shared<redis::Runtime>();
+  redis::RedisPresence n1(std::make_shared<redis::SingleClient>(rt, server.endpoint()), "n1", "t4:");
+  redis::RedisPresence n2(std::make_shared<redis::SingleClient>(rt, server.endpoint()), "n2", "t4:");
+  std::mutex m;
+  std::vector<std::tuple<std::string, int64_t, bool>> changes;
+  for (auto* p : {&n1, &n2}) {
+    p->set_membership_handler([&](const std::string& scope, const Member& who, bool joined) {
+      std::lock_guard l(m);
+      changes.emplace_back(scope, who.user_id, joined);
+    });
+  }
+  auto join = [](Presence& p, std::string scope, int64_t uid, std::string conn) {
+    std::promise<parley::core::Result<bool>> pr;
+    auto f = pr.get_future();
+    p.join(scope, {uid, "u" + std::to_string(uid)}, conn, [&pr](parley::core::Result<bool> r) { pr.set_value(r); });
+    return get(f);
+  };
+  auto leave = [](Presence& p, std::string scope, int64_t uid, std::string conn) {
+    std::promise<parley::core::Result<bool>> pr;
+    auto f = pr.get_future();
+    p.leave(scope, uid, conn, [&pr](parley::core::Result<bool> r) { pr.set_value(r); });
+    return get(f);
+  };
+  auto members = [](Presence& p, std::string scope) {
+    std::promise<std::vector<int64_t>> pr;
+    auto f = pr.get_future();
+    p.members(scope, [&pr](auto r) {
+      std::vector<int64_t> ids;
+      if (r.ok()) for (auto& x : *r) ids.push_back(x.user_id);
+      else ids.push_back(-1);
+      pr.set_value(ids);
+    });
+    return get(f);
+  };
+  ASSERT_TRUE(wait_for([&] { return members(n1, "r").empty(); }));
+  ASSERT_TRUE(*join(n1, "r", 1, "n1:1"));
+  ASSERT_TRUE(*join(n2, "r", 3, "n2:1"));
+
+  server.stop();
+  ASSERT_TRUE(wait_for([&] { return !join(n1, "r", 2, "n1:2").ok(); }));  // user 2 arrives: nobody can be told
+  ASSERT_FALSE(leave(n1, "r", 1, "n1:1").ok());                           // user 1 leaves: neither
+  server.start();  // empty
+
+  // Both nodes rewrite their entries (user 2 is back only through n1's resync, user 3 only through n2's);
+  // n1 announces what changed while Redis was away, and only that.
+  const std::vector<int64_t> both{2, 3};
+  ASSERT_TRUE(wait_for([&] { return members(n1, "r") == both; }, 8000ms));
+  ASSERT_TRUE(wait_for([&] { return members(n2, "r") == both; }));
+  ASSERT_TRUE(wait_for([&] { std::lock_guard l(m); return changes.size() >= 2; }));  // 2.5 s after the resync
+  std::lock_guard l(m);
+  std::sort(changes.begin(), changes.end());
+  using Change = std::tuple<std::string, int64_t, bool>;
+  EXPECT_EQ(changes, (std::vector<Change>{{"r", 1, false}, {"r", 2, true}}));
 }
 
 TEST(RedisRateLimit, SharesOneBucketAcrossNodesAndFallsBackWhenRedisIsDown) {
