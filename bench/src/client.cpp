@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
@@ -38,25 +39,33 @@ Target parse_url(std::string_view url) {
 
 Conn::Conn(asio::io_context& io, Proto proto, Target target, std::optional<asio::ip::address> source,
            std::string token, Handler& handler, size_t index)
-    : socket_(io), proto_(proto), target_(std::move(target)), source_(source), token_(std::move(token)),
+    : socket_(io), post_socket_(io), proto_(proto), target_(std::move(target)), source_(source), token_(std::move(token)),
       handler_(handler), index_(index) {}
 
-void Conn::start() {
+template <class Then>
+void Conn::connect(tcp::socket& socket, Then then) {
   boost::system::error_code ec;
   tcp::endpoint server(asio::ip::make_address(target_.host, ec), target_.port);
   if (ec) return fail("bad server address");
-  socket_.open(tcp::v4(), ec);
+  socket.open(tcp::v4(), ec);
   if (ec) return fail("socket: " + ec.message());
   if (source_) {
     // Let connect() pick the port per 4-tuple, so each source address gets the whole ephemeral range.
     int one = 1;
-    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    socket_.bind(tcp::endpoint(*source_, 0), ec);
+    ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    socket.bind(tcp::endpoint(*source_, 0), ec);
     if (ec) return fail("bind: " + ec.message());
   }
-  socket_.async_connect(server, [self = shared_from_this(), this](boost::system::error_code ec) {
+  socket.async_connect(server, [self = shared_from_this(), this, &socket, then = std::move(then)](boost::system::error_code ec) mutable {
     if (ec) return fail("connect: " + ec.message());
-    socket_.set_option(tcp::no_delay(true), ec);
+    socket.set_option(tcp::no_delay(true), ec);
+    then();
+  });
+}
+
+void Conn::start() {
+  if (proto_ == Proto::polling) return connect(socket_, [this] { poll_get(); });
+  connect(socket_, [self = shared_from_this(), this] {
     std::string path = proto_ == Proto::native ? "/ws?token=" + token_ : "/socket.io/?EIO=4&transport=websocket";
     auto req = std::make_shared<std::string>(
         "GET " + path + " HTTP/1.1\r\nHost: " + target_.host + ":" + std::to_string(target_.port) +
@@ -67,6 +76,99 @@ void Conn::start() {
       read_upgrade();
     });
   });
+}
+
+std::string Conn::poll_path() const {
+  return "/socket.io/?EIO=4&transport=polling" + (sid_.empty() ? std::string() : "&sid=" + sid_);
+}
+
+template <class Done>
+void Conn::read_response(tcp::socket& socket, asio::streambuf& buf, Done done) {
+  asio::async_read_until(socket, buf, "\r\n\r\n", [self = shared_from_this(), this, &socket, &buf, done = std::move(done)](
+                                                        boost::system::error_code ec, size_t head) mutable {
+    if (closed_) return;
+    if (ec) return fail("poll read: " + ec.message());
+    std::string_view all(static_cast<const char*>(buf.data().data()), buf.size());
+    std::string_view headers = all.substr(0, head);
+    unsigned status = unsigned(leading_number(headers.substr(9)).first);
+    size_t length = 0;
+    for (std::string_view name : {"Content-Length: ", "content-length: "})
+      if (auto p = headers.find(name); p != std::string_view::npos) length = leading_number(headers.substr(p + name.size())).first;
+    size_t have = buf.size() - head;
+    auto deliver = [self, this, &buf, head, length, status, done = std::move(done)]() mutable {
+      std::string body(static_cast<const char*>(buf.data().data()) + head, length);
+      buf.consume(head + length);
+      done(status, body);
+    };
+    if (have >= length) return deliver();
+    asio::async_read(socket, buf, asio::transfer_exactly(length - have),
+                     [this, deliver = std::move(deliver)](boost::system::error_code ec, size_t) mutable {
+                       if (closed_) return;
+                       if (ec) return fail("poll read: " + ec.message());
+                       deliver();
+                     });
+  });
+}
+
+// One GET of the session; its answer's packets go to on_text, then the next GET waits.
+void Conn::poll_get() {
+  auto req = std::make_shared<std::string>("GET " + poll_path() + " HTTP/1.1\r\nHost: " + target_.host + "\r\n\r\n");
+  asio::async_write(socket_, asio::buffer(*req), [self = shared_from_this(), this, req](boost::system::error_code ec, size_t) {
+    if (closed_) return;
+    if (ec) return fail("poll write: " + ec.message());
+    read_response(socket_, upgrade_buf_, [this](unsigned status, std::string_view body) {
+      if (status != 200) return fail("poll: HTTP " + std::to_string(status) + " " + std::string(body));
+      on_poll_body(body);
+      if (!closed_) poll_get();
+    });
+  });
+}
+
+void Conn::on_poll_body(std::string_view body) {
+  while (!body.empty() && !closed_) {
+    auto end = body.find('\x1e');
+    std::string_view packet = body.substr(0, end);
+    body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
+    if (sid_.empty() && starts_with(packet, "0{")) {
+      auto p = packet.find("\"sid\":\"");
+      if (p == std::string_view::npos) return fail("no sid in the handshake");
+      auto rest = packet.substr(p + 7);
+      sid_ = std::string(rest.substr(0, rest.find('"')));
+    }
+    if (packet == "1") {  // Engine.IO close
+      closed_ = true;
+      return handler_.on_closed(*this);
+    }
+    on_text(packet);
+  }
+}
+
+// POSTs what is queued, one request at a time, on a socket opened for it and closed once nothing is left, so
+// an idle session holds only its waiting GET.
+void Conn::post_flush() {
+  if (!posting_.empty() || post_out_.empty() || closed_) return;
+  posting_.swap(post_out_);
+  auto send = [this] {
+    auto req = std::make_shared<std::string>("POST " + poll_path() + " HTTP/1.1\r\nHost: " + target_.host +
+                                             "\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: " +
+                                             std::to_string(posting_.size()) + "\r\n\r\n" + posting_);
+    asio::async_write(post_socket_, asio::buffer(*req), [self = shared_from_this(), this, req](boost::system::error_code ec, size_t) {
+      if (closed_) return;
+      if (ec) return fail("post write: " + ec.message());
+      read_response(post_socket_, post_buf_, [this](unsigned status, std::string_view body) {
+        if (status != 200) return fail("post: HTTP " + std::to_string(status) + " " + std::string(body));
+        posting_.clear();
+        if (post_out_.empty()) {
+          boost::system::error_code ignored;
+          post_socket_.close(ignored);
+          return;
+        }
+        post_flush();
+      });
+    });
+  };
+  if (post_socket_.is_open()) return send();
+  connect(post_socket_, std::move(send));
 }
 
 void Conn::read_upgrade() {
@@ -211,6 +313,11 @@ uint64_t Conn::request(std::string_view event, std::string_view data_json) {
 
 void Conn::send_raw_text(std::string_view payload) {
   if (closed_) return;
+  if (proto_ == Proto::polling) {
+    if (!post_out_.empty()) post_out_ += '\x1e';
+    post_out_ += payload;
+    return post_flush();
+  }
   ws::append_frame(out_, ws::op_text, payload);
   flush();
 }
@@ -231,6 +338,7 @@ void Conn::fail(std::string_view why) {
   closed_ = true;
   boost::system::error_code ignored;
   socket_.close(ignored);
+  post_socket_.close(ignored);
   if (ready_) return handler_.on_closed(*this);
   handler_.on_failed(*this, why);
 }
@@ -239,6 +347,7 @@ void Conn::close() {
   closed_ = true;
   boost::system::error_code ignored;
   socket_.close(ignored);
+  post_socket_.close(ignored);
 }
 
 }  // namespace bench

@@ -1,6 +1,6 @@
 #pragma once
-// Conn: one bench WebSocket connection speaking the native protocol or Socket.IO (Engine.IO v4 websocket
-// transport, no polling). It connects from an optional loopback source address, upgrades, authenticates, then
+// Conn: one bench connection speaking the native protocol, Socket.IO over Engine.IO v4's websocket transport,
+// or Socket.IO over long-polling (a GET always waiting on one socket, POSTs on a second one, closed when idle). It connects from an optional loopback source address, upgrades, authenticates, then
 // reads frames and hands replies and pushes to its Handler without parsing JSON on the hot path.
 // Thread safety: a Conn lives on one io_context (one thread); call it and receive callbacks there only.
 #include <boost/asio/io_context.hpp>
@@ -17,7 +17,7 @@
 
 namespace bench {
 
-enum class Proto { native, socketio };
+enum class Proto { native, socketio, polling };
 
 struct Target {
   std::string host;
@@ -63,8 +63,21 @@ class Conn : public std::enable_shared_from_this<Conn> {
   void on_text(std::string_view payload);
   void send_raw_text(std::string_view payload);
   void flush();
+  // Long-polling: opens `socket` from the source address and connects it, then calls `then`.
+  template <class Then>
+  void connect(boost::asio::ip::tcp::socket& socket, Then then);
+  // Long-polling: reads one HTTP response (Content-Length bodies only) and calls `done(status, body)`.
+  template <class Done>
+  void read_response(boost::asio::ip::tcp::socket& socket, boost::asio::streambuf& buf, Done done);
+  void poll_get();
+  void on_poll_body(std::string_view body);
+  void post_flush();
+  std::string poll_path() const;
 
   boost::asio::ip::tcp::socket socket_;
+  boost::asio::ip::tcp::socket post_socket_;  // polling: POSTs
+  boost::asio::streambuf post_buf_;
+  std::string sid_, post_out_, posting_;     // polling: session id, packets to POST, the POST in flight
   Proto proto_;
   Target target_;
   std::optional<boost::asio::ip::address> source_;

@@ -167,7 +167,7 @@ json::object bench_run(Options o) {
                  {"conns", plan.conns.size()},
                  {"users", plan.users},
                  {"senders", plan.senders},
-                 {"rooms", o.scenario == "fanout" ? o.rooms : 0},
+                 {"rooms", o.scenario == "dm" ? 0 : o.rooms},
                  {"members", o.scenario == "fanout" ? o.members : 0},
                  {"inflight", o.rate == 0 ? o.inflight : 0},
                  {"rate", o.rate},
@@ -257,10 +257,10 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"parley-bench: WebSocket load generator for Parley and Socket.IO servers (one JSON line per run)"};
   app.add_option("--url", o.urls, "server URL(s); connections are spread over them (cross-node)")->capture_default_str();
-  app.add_option("--protocol", o.protocol, "native | socketio")->check(CLI::IsMember({"native", "socketio"}))->capture_default_str();
+  app.add_option("--protocol", o.protocol, "native | socketio (WebSocket) | polling (Socket.IO, long-polling)")->check(CLI::IsMember({"native", "socketio", "polling"}))->capture_default_str();
   app.add_option("--scenario", o.scenario, "idle | fanout | dm")->check(CLI::IsMember({"idle", "fanout", "dm"}))->capture_default_str();
   app.add_option("--conns", o.conns, "idle: connections")->capture_default_str();
-  app.add_option("--rooms", o.rooms, "fanout: rooms")->capture_default_str();
+  app.add_option("--rooms", o.rooms, "fanout: rooms; idle: rooms the connections join, one each (0: none)")->capture_default_str();
   app.add_option("--members", o.members, "fanout: members (connections) per room")->capture_default_str();
   app.add_option("--senders", o.senders, "fanout: senders per room")->capture_default_str();
   app.add_option("--pairs", o.pairs, "dm: pairs of users messaging each other")->capture_default_str();

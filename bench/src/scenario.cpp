@@ -50,12 +50,13 @@ Plan make_plan(const Options& o) {
       c.sender = int32_t(p.senders++);
       p.conns.push_back(c);
     }
-  } else {  // idle
-    p.users = o.users ? o.users : std::min<size_t>(o.conns, 100);
+  } else {  // idle: as users connect, distinct users each in a room (per-user and per-membership state counts)
+    p.users = o.users ? o.users : o.conns;
     for (size_t i = 0; i < o.conns; ++i) {
       ConnSpec c;
       c.url = uint32_t(i % o.urls.size());
       c.user = uint32_t(i % p.users);
+      if (o.rooms > 0) c.room = int32_t(i % o.rooms);
       p.conns.push_back(c);
     }
   }
@@ -94,7 +95,7 @@ struct ConnState {
 class Worker : public Handler {
  public:
   Worker(const Options& o, const std::vector<Account>& accounts, Shared& shared)
-      : o_(o), accounts_(accounts), shared_(shared), proto_(o.protocol == "socketio" ? Proto::socketio : Proto::native),
+      : o_(o), accounts_(accounts), shared_(shared), proto_(o.protocol == "socketio" ? Proto::socketio : o.protocol == "polling" ? Proto::polling : Proto::native),
         push_event_(o.scenario == "dm" ? "message:private:received" : "message:received"),
         send_event_(o.scenario == "dm" ? "message:private" : "message:send") {
     for (const auto& u : o.urls) targets_.push_back(parse_url(u));

@@ -216,8 +216,7 @@ int serve(const core::Config& input) {
                                  .cors = *cors,
                                  .trusted_proxies = trusted_proxies,
                                  .gate = &gate,
-                                 .ws_ping_interval_ms = config.ws_ping_interval_ms,
-                                 .ws_pong_timeout_ms = config.ws_pong_timeout_ms};
+                                 .ws_heartbeat = {config.ws_ping_interval_ms, config.ws_pong_timeout_ms}};
 
   // The admin address answers plain requests only: no WebSocket or Socket.IO, every token refused.
   net::ConnectionContext admin_context{

@@ -14,6 +14,7 @@
 #include "net/engineio/service.hpp"
 #include "net/request_token.hpp"
 #include "net/ws_connection.hpp"
+#include "net/ws_upgrade.hpp"
 #include "protocol/ws_handshake.hpp"
 
 namespace parley::net {
@@ -157,11 +158,7 @@ asio::awaitable<void> HttpConnection::upgrade_native(HttpRequest request, beast:
     co_return;
   }
 
-  http::response<http::empty_body> res{http::status::switching_protocols, request.version()};
-  res.set(http::field::upgrade, "websocket");
-  res.set(http::field::connection, "Upgrade");
-  res.set(http::field::sec_websocket_accept, protocol::ws::accept_key(key));
-  if (token->from_subprotocol) res.set(http::field::sec_websocket_protocol, token->token);
+  auto res = switching_protocols(request, token->from_subprotocol ? std::string_view(token->token) : std::string_view());
   stream_.expires_never();
   auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
   if (ec) {
@@ -169,12 +166,10 @@ asio::awaitable<void> HttpConnection::upgrade_native(HttpRequest request, beast:
     co_return;
   }
 
-  auto data = buffer.data();
-  std::string initial(static_cast<const char*>(data.data()), data.size());
   // From here the connection holds the user's place (if counted) and gives it back when it is destroyed.
   auto connection = std::make_shared<WsConnection>(stream_.release_socket(), loop_index_, context_,
                                                    std::move(*identity), user_counted);
-  connection->start(std::move(initial));
+  connection->start(bytes_after_upgrade(buffer));
 }
 
 }  // namespace parley::net

@@ -13,6 +13,7 @@
 #include "chat/node.hpp"
 #include "net/cors.hpp"
 #include "net/http_types.hpp"
+#include "net/ws_core.hpp"
 
 namespace parley::net {
 
@@ -31,8 +32,8 @@ struct ConnectionContext {
   CorsPolicy cors;                        // which other origins browsers may call us from
   std::vector<boost::asio::ip::address> trusted_proxies;  // whose X-Forwarded-For names the client
   ConnectionGate* gate = nullptr;         // connections per node / user, handshakes per address; null: unbounded
-  int64_t ws_ping_interval_ms = 0;        // native heartbeat: ping this often (0: never)
-  int64_t ws_pong_timeout_ms = 20000;     // drop a native connection whose pong is this late
+  // Native heartbeat: ping every interval (0: never), drop a connection whose pong is timeout late.
+  WsCore::Heartbeat ws_heartbeat{0, 20000};
 };
 
 class Server {

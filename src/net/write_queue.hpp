@@ -27,6 +27,8 @@ class WriteQueue {
   explicit WriteQueue(FrameOf frame_of) : frame_of_(frame_of) {}
 
   void push(const chat::DeliveryPtr& delivery);
+  // The size of the frame push(delivery) would queue.
+  size_t frame_size(const chat::Delivery& delivery) const { return frame_of_(delivery).size(); }
   void push(std::string owned);
   // Bytes queued (a partly written frame counts whole).
   size_t bytes() const { return bytes_; }

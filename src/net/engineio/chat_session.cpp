@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "core/clock.hpp"
 #include "protocol/native.hpp"
 #include "protocol/socketio.hpp"
 #include "protocol/socketio_event.hpp"
@@ -26,8 +25,7 @@ std::optional<uint64_t> ack_id(const protocol::Request& request) {
 ChatSession::ChatSession(std::shared_ptr<EngineSession> engine, chat::Node& node, chat::Identity identity)
     : chat::Session(engine->executor(), engine->loop_index(), node.next_connection_id(), std::move(identity)),
       engine_(std::move(engine)),
-      node_(node),
-      expiry_timer_(engine_->executor()) {}
+      node_(node) {}
 
 ChatSession::~ChatSession() {
   if (counted_) chat::count_socketio_sessions(-1);
@@ -40,17 +38,12 @@ void ChatSession::start() {
   chat::count_socketio_sessions(1);
   attached_ = true;
   node_.attach(shared_from_this());
-  int64_t left_ms = identity().expires_at * 1000 - core::now_ms();
-  expiry_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(left_ms, 0)));
-  expiry_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
-    if (!ec) close(ws::close_code::token_expired, "token expired");
-  });
+  engine_->set_deadline(identity().expires_at * 1000);
 }
 
 void ChatSession::end() {
   if (!open_ && !attached_) return;
   open_ = false;
-  expiry_timer_.cancel();
   detach_later();
 }
 
@@ -95,7 +88,6 @@ void ChatSession::close(uint16_t code, std::string_view reason) {
   if (code == ws::close_code::token_expired || code == ws::close_code::policy)
     engine_->send_message(sio::encode(sio::PacketType::disconnect, "/", std::nullopt, {}));
   open_ = false;
-  expiry_timer_.cancel();
   engine_->close(std::string(reason), code);
   detach_later();
 }

@@ -7,7 +7,6 @@
 // close the Engine.IO session — the client does not reconnect by itself; 4008 (too slow a reader) and 1001
 // (shutdown) close the Engine.IO session only — the client sees "transport close" and reconnects.
 // Thread safety: lives on its Engine.IO session's loop; every member function runs there.
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 
 #include "chat/node.hpp"
@@ -21,7 +20,8 @@ class ChatSession final : public chat::Session {
   ChatSession(std::shared_ptr<EngineSession> engine, chat::Node& node, chat::Identity identity);
   ~ChatSession() override;
 
-  // Attaches to the node and arms the token-expiry close (4001).
+  // Attaches to the node and sets the session's deadline to the token's expiry (the handler then closes with
+  // 4001).
   void start();
   // The client left the namespace or the Engine.IO session ended: detach, send nothing.
   void end();
@@ -39,7 +39,6 @@ class ChatSession final : public chat::Session {
 
   std::shared_ptr<EngineSession> engine_;
   chat::Node& node_;
-  boost::asio::steady_timer expiry_timer_;
   bool open_ = false;
   bool attached_ = false;
   bool counted_ = false;  // in count_socketio_sessions

@@ -30,26 +30,30 @@ PollAnswer text_answer(std::string text, std::string content_type = "text/plain;
 }
 }  // namespace
 
-EngineSession::EngineSession(asio::any_io_executor executor, size_t loop_index, std::string sid, Settings settings,
-                             Registry& registry)
-    : executor_(std::move(executor)),
+EngineSession::EngineSession(LoopExecutor executor, size_t loop_index, std::string sid, const Config& config,
+                             std::optional<std::string> token, Registry& registry)
+    : executor_(executor),
       loop_index_(loop_index),
       sid_(std::move(sid)),
-      settings_(std::move(settings)),
-      registry_(registry),
-      heartbeat_timer_(executor_),
-      close_timer_(executor_) {}
+      config_(config),
+      token_(token ? std::make_unique<std::string>(std::move(*token)) : nullptr),
+      registry_(registry) {}
 
 EngineSession::~EngineSession() {
+  ExpiryService::of(executor_).remove(*this);
   if (counted_) core::metrics().connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void EngineSession::open_polling(PollResponder respond) {
+void EngineSession::register_open() {
   registry_.add(sid_, shared_from_this());
   counted_ = true;
   core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
   core::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
-  const Options& o = settings_.options;
+}
+
+void EngineSession::open_polling(PollResponder respond) {
+  register_open();
+  const Options& o = config_.options;
   respond(text_answer(eio::encode_text_packet(
       PacketType::open,
       eio::encode_handshake({sid_, true, o.ping_interval_ms, o.ping_timeout_ms, o.max_payload}))));
@@ -57,18 +61,15 @@ void EngineSession::open_polling(PollResponder respond) {
   if (handler_) handler_->on_open(*this);
 }
 
-void EngineSession::open_websocket(std::shared_ptr<WsTransport> transport, std::string initial) {
-  registry_.add(sid_, shared_from_this());
-  counted_ = true;
-  core::metrics().connections.fetch_add(1, std::memory_order_relaxed);
-  core::metrics().connections_total.fetch_add(1, std::memory_order_relaxed);
+void EngineSession::open_websocket(std::shared_ptr<WsTransport> transport, std::string_view initial) {
+  register_open();
   ws_ = std::move(transport);
-  const Options& o = settings_.options;
+  const Options& o = config_.options;
   ws_->send_text(eio::encode_text_packet(
       PacketType::open, eio::encode_handshake({sid_, false, o.ping_interval_ms, o.ping_timeout_ms, o.max_payload})));
-  start_heartbeat();
+  ws_->start_heartbeat(&config_.heartbeat);
   if (handler_) handler_->on_open(*this);
-  ws_->start(std::move(initial), shared_from_this());
+  if (ws_) ws_->start(initial, shared_from_this());
 }
 
 void EngineSession::on_poll(PollResponder respond) {
@@ -87,7 +88,7 @@ void EngineSession::on_poll(PollResponder respond) {
 void EngineSession::on_post(std::string body, PollResponder respond) {
   if (finished_) return respond(error_answer(eio::error_code::unknown_sid));
   if (ws_) return respond(error_answer(eio::error_code::bad_request));
-  if (body.size() > settings_.options.max_payload) {
+  if (body.size() > config_.options.max_payload) {
     respond(PollAnswer{413, "text/plain", {}});
     return finish("payload too large", PacketType::close);
   }
@@ -111,13 +112,15 @@ void EngineSession::on_upgrade(std::shared_ptr<WsTransport> transport, std::stri
     return;
   }
   probe_ = std::move(transport);
-  probe_->start(std::move(initial), shared_from_this());
+  probe_->start(initial, shared_from_this());
 }
 
 void EngineSession::on_packet(eio::Packet packet) {
   switch (packet.type) {
     case PacketType::pong:
-      if (awaiting_pong_) {
+      if (ws_) {
+        ws_->heartbeat_answered();
+      } else if (awaiting_pong_) {
         awaiting_pong_ = false;
         start_heartbeat();
       }
@@ -135,15 +138,14 @@ void EngineSession::on_packet(eio::Packet packet) {
   }
 }
 
-void EngineSession::on_ws_message(WsTransport& transport, ws::Message& message) {
+void EngineSession::on_ws_message(WsTransport& transport, std::string& payload, bool binary) {
   if (finished_) return;
-  bool binary = message.opcode == ws::Opcode::binary;
   if (probe_ && &transport == probe_.get()) {
-    if (!binary && message.payload == "2probe") {
+    if (!binary && payload == "2probe") {
       probe_->send_text("3probe");
       upgrading_ = true;
       if (poll_) answer_poll({{nullptr, "6"}});
-    } else if (!binary && message.payload == "5") {
+    } else if (!binary && payload == "5") {
       complete_upgrade();
     } else {
       auto probe = std::move(probe_);
@@ -153,8 +155,8 @@ void EngineSession::on_ws_message(WsTransport& transport, ws::Message& message) 
     return;
   }
   if (!ws_ || &transport != ws_.get()) return;
-  if (binary) return on_packet({PacketType::message, std::move(message.payload), true});
-  auto packet = eio::decode_text_packet(message.payload);
+  if (binary) return on_packet({PacketType::message, std::move(payload), true});
+  auto packet = eio::decode_text_packet(payload);
   if (!packet) {
     core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
     return finish("parse error", PacketType::close);
@@ -162,19 +164,30 @@ void EngineSession::on_ws_message(WsTransport& transport, ws::Message& message) 
   on_packet(std::move(*packet));
 }
 
+// The WebSocket takes over: the polling heartbeat and deadline move to its core, and what waited in the
+// session's buffer goes into its queue.
 void EngineSession::complete_upgrade() {
   ws_ = std::move(probe_);
   upgrading_ = false;
   if (poll_) answer_poll({{nullptr, "6"}});
-  if (closing_) {
-    flush();
-    ws_->close(close_ws_code_);
-    return;
-  }
+  heartbeat_timer_.reset();  // cancels its wait
+  awaiting_pong_ = false;
+  ExpiryService::of(executor_).remove(*this);
+  ws_->start_heartbeat(&config_.heartbeat);
+  if (deadline_ms_ != WsCore::never) ws_->set_deadline(deadline_ms_);
   flush();
+  if (closing_ && ws_) ws_->close(close_ws_code_);
 }
 
 void EngineSession::on_ws_written(WsTransport&) { notify_drained(); }
+
+void EngineSession::on_ws_deadline(WsTransport& transport) {
+  if (&transport == ws_.get() && handler_) handler_->on_deadline(*this);
+}
+
+void EngineSession::on_ws_heartbeat_lost(WsTransport& transport) {
+  if (&transport == ws_.get()) finish("ping timeout", PacketType::close);
+}
 
 void EngineSession::on_ws_closed(WsTransport& transport) {
   if (probe_ && &transport == probe_.get()) {
@@ -185,10 +198,31 @@ void EngineSession::on_ws_closed(WsTransport& transport) {
   if (ws_ && &transport == ws_.get()) finish("transport close", PacketType::close);
 }
 
+void EngineSession::set_deadline(int64_t at_ms) {
+  deadline_ms_ = at_ms;
+  if (ws_) return ws_->set_deadline(at_ms);
+  auto& expiry = ExpiryService::of(executor_);
+  if (at_ms == WsCore::never) return expiry.remove(*this);
+  expiry.add(executor_, *this, at_ms);
+}
+
+void EngineSession::on_expired() {
+  if (!finished_ && handler_) handler_->on_deadline(*this);
+}
+
+bool EngineSession::send_ws(Out& out) {
+  if (out.delivery) return ws_->send_delivery(out.delivery);
+  if (out.binary) return ws_->send_binary(out.data);
+  return ws_->send_text(eio::encode_text_packet(out.type, out.data));
+}
+
 bool EngineSession::enqueue(Out out) {
   if (closing_ || finished_) return false;
+  // On a WebSocket: straight into its queue, which enforces the limit (a slow reader's transport closes
+  // with 4008 and the session ends with it).
+  if (ws_) return send_ws(out);
   size_t size = out.size();
-  if (queued_bytes() + size > settings_.send_queue_bytes) {
+  if (queued_bytes() + size > config_.send_queue_bytes) {
     core::metrics().slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
     buffer_.clear();
     buffer_bytes_ = 0;
@@ -212,7 +246,7 @@ bool EngineSession::send_delivery(const chat::DeliveryPtr& delivery) {
 
 size_t EngineSession::queued_bytes() const { return buffer_bytes_ + (ws_ ? ws_->queued_bytes() : 0); }
 
-// Batches: everything queued during this loop turn goes out together.
+// Batches: everything queued during this loop turn goes out together (polling only).
 void EngineSession::schedule_flush() {
   if (flush_scheduled_ || finished_) return;
   flush_scheduled_ = true;
@@ -225,16 +259,11 @@ void EngineSession::schedule_flush() {
 void EngineSession::flush() {
   if (finished_ || buffer_.empty()) return;
   if (ws_) {
-    for (Out& o : buffer_) {
-      if (o.delivery)
-        ws_->send_delivery(o.delivery);
-      else if (o.binary)
-        ws_->send_binary(o.data);
-      else
-        ws_->send_text(eio::encode_text_packet(o.type, o.data));
-    }
-    buffer_.clear();
+    // What waited for the upgrade to complete.
+    auto waiting = std::exchange(buffer_, {});
     buffer_bytes_ = 0;
+    for (Out& o : waiting)
+      if (!send_ws(o)) break;
     return;
   }
   if (!poll_ || upgrading_) return;
@@ -258,7 +287,7 @@ void EngineSession::flush() {
     }
     if (o.type == PacketType::close) has_close = true;
   }
-  buffer_.clear();
+  buffer_ = {};  // an idle polling session keeps no capacity
   buffer_bytes_ = 0;
   answer_poll(std::move(pieces));
   if (has_close) finish("server close", PacketType::noop);
@@ -274,28 +303,29 @@ void EngineSession::answer_poll(std::vector<PollPiece> pieces) {
 }
 
 void EngineSession::when_drained(size_t threshold, std::function<void()> fn) {
-  drained_threshold_ = threshold;
-  drained_ = std::move(fn);
+  drained_ = std::make_unique<DrainWaiter>(DrainWaiter{threshold, std::move(fn)});
   if (queued_bytes() <= threshold) notify_drained();
 }
 
 void EngineSession::notify_drained() {
-  if (!drained_ || closing_ || finished_ || queued_bytes() > drained_threshold_) return;
-  asio::post(executor_, [self = shared_from_this(), this, fn = std::move(drained_)] {
+  if (!drained_ || closing_ || finished_ || queued_bytes() > drained_->threshold) return;
+  asio::post(executor_, [self = shared_from_this(), this, fn = std::move(drained_->fn)] {
     if (is_open()) fn();
   });
-  drained_ = nullptr;
+  drained_.reset();
 }
 
+// Polling's heartbeat (a WebSocket's is its core's).
 void EngineSession::start_heartbeat() {
-  heartbeat_timer_.expires_after(std::chrono::milliseconds(settings_.options.ping_interval_ms));
-  heartbeat_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+  if (!heartbeat_timer_) heartbeat_timer_ = std::make_unique<asio::steady_timer>(executor_);
+  heartbeat_timer_->expires_after(std::chrono::milliseconds(config_.options.ping_interval_ms));
+  heartbeat_timer_->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) on_heartbeat_timer();
   });
 }
 
 void EngineSession::on_heartbeat_timer() {
-  if (finished_) return;
+  if (finished_ || ws_) return;
   if (awaiting_pong_) return finish("ping timeout", PacketType::close);
   // A ping is tiny and must go out even to a reader near its limit: bypass the byte check.
   awaiting_pong_ = true;
@@ -304,8 +334,8 @@ void EngineSession::on_heartbeat_timer() {
     buffer_.push_back({PacketType::ping, nullptr, {}, false});
     schedule_flush();
   }
-  heartbeat_timer_.expires_after(std::chrono::milliseconds(settings_.options.ping_timeout_ms));
-  heartbeat_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+  heartbeat_timer_->expires_after(std::chrono::milliseconds(config_.options.ping_timeout_ms));
+  heartbeat_timer_->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) on_heartbeat_timer();
   });
 }
@@ -337,8 +367,8 @@ void EngineSession::do_close(std::string reason, uint16_t ws_code) {
   buffer_bytes_ += 1;
   flush();
   if (finished_) return;
-  close_timer_.expires_after(std::chrono::milliseconds(settings_.options.close_grace_ms));
-  close_timer_.async_wait([self = shared_from_this(), this, reason](boost::system::error_code ec) {
+  close_timer_ = std::make_unique<asio::steady_timer>(executor_, std::chrono::milliseconds(config_.options.close_grace_ms));
+  close_timer_->async_wait([self = shared_from_this(), this, reason](boost::system::error_code ec) {
     if (!ec) finish(reason, PacketType::close);
   });
 }
@@ -350,8 +380,9 @@ void EngineSession::finish(std::string_view reason, PacketType poll_packet) {
   closing_ = true;
   drained_ = nullptr;
   registry_.remove(sid_);
-  heartbeat_timer_.cancel();
-  close_timer_.cancel();
+  ExpiryService::of(executor_).remove(*this);
+  heartbeat_timer_.reset();
+  if (close_timer_) close_timer_->cancel();
   if (poll_) {
     auto respond = std::move(poll_);
     poll_ = nullptr;

@@ -9,13 +9,17 @@
 // PollResponder that the HTTP side posts to its own loop. A GET waits (never blocking a thread) until
 // packets are queued; the heartbeat queues a ping every ping interval, so a GET never waits longer.
 //
+// On a WebSocket the session keeps no queue of its own: packets go straight into the WebSocket core's queue
+// (WsTransport), which also runs the heartbeat and the session's deadline. While polling, the session keeps
+// its own buffer, heartbeat timer and deadline (in the loop's ExpiryService), and hands them to the
+// WebSocket when the upgrade completes.
+//
 // Outbound: shared Delivery buffers are kept as they are (never copied per recipient): on the WebSocket the
 // delivery's whole 42[...] frame is written; on polling the answer is a list of pieces written with one
 // gather write. Past the byte limit (--send-queue-bytes) the session is cut off as a slow reader.
 // Thread safety: lives on one loop; every member function runs there, except executor()/sid().
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +30,7 @@
 #include "net/engineio/options.hpp"
 #include "net/engineio/registry.hpp"
 #include "net/engineio/ws_transport.hpp"
+#include "net/expiry_service.hpp"
 #include "protocol/engineio.hpp"
 
 namespace parley::net::engineio {
@@ -49,8 +54,12 @@ using PollResponder = std::function<void(PollAnswer)>;
 // A 400 (or other status) answer with the reference server's {"code","message"} body.
 PollAnswer error_answer(int engineio_code, unsigned status = 400);
 
-class EngineSession final : public WsTransport::Listener, public std::enable_shared_from_this<EngineSession> {
+class EngineSession final : public WsTransport::Listener,
+                            public Expiring,
+                            public std::enable_shared_from_this<EngineSession> {
  public:
+  using LoopExecutor = WsCore::LoopExecutor;
+
   // The layer above the session.
   class Handler {
    public:
@@ -59,32 +68,36 @@ class EngineSession final : public WsTransport::Listener, public std::enable_sha
     virtual void on_open(EngineSession& session) = 0;
     // One message from the client (text or binary).
     virtual void on_message(EngineSession& session, std::string data, bool binary) = 0;
+    // The deadline set with set_deadline() has passed.
+    virtual void on_deadline(EngineSession& session) = 0;
     // The session ended; called once.
     virtual void on_close(EngineSession& session, std::string_view reason) = 0;
   };
 
-  struct Settings {
+  // What every session of a Service shares; the Service owns it and outlives its sessions.
+  struct Config {
     Options options;
     size_t send_queue_bytes = 1 << 20;
-    std::optional<std::string> token;  // a token found on the handshake request (query / header)
+    WsCore::Heartbeat heartbeat;  // the options' ping interval and timeout, for the WebSocket core
   };
 
-  EngineSession(boost::asio::any_io_executor executor, size_t loop_index, std::string sid, Settings settings,
-                Registry& registry);
+  // `token`: a token found on the handshake request (query / header), if any.
+  EngineSession(LoopExecutor executor, size_t loop_index, std::string sid, const Config& config,
+                std::optional<std::string> token, Registry& registry);
   ~EngineSession();
 
   const std::string& sid() const { return sid_; }
-  const boost::asio::any_io_executor& executor() const { return executor_; }
+  const LoopExecutor& executor() const { return executor_; }
   size_t loop_index() const { return loop_index_; }
-  const std::optional<std::string>& handshake_token() const { return settings_.token; }
-  const Options& options() const { return settings_.options; }
+  const std::string* handshake_token() const { return token_.get(); }
+  const Options& options() const { return config_.options; }
 
   void set_handler(std::shared_ptr<Handler> handler) { handler_ = std::move(handler); }
 
   // Opens a polling session: registers it and answers its handshake GET through `respond`.
   void open_polling(PollResponder respond);
   // Opens a session on a WebSocket (no polling first): registers it and sends the handshake.
-  void open_websocket(std::shared_ptr<WsTransport> transport, std::string initial);
+  void open_websocket(std::shared_ptr<WsTransport> transport, std::string_view initial);
   // A GET of this session.
   void on_poll(PollResponder respond);
   // A POST of this session with its body.
@@ -101,17 +114,22 @@ class EngineSession final : public WsTransport::Listener, public std::enable_sha
   // Runs `fn` on this loop once queued_bytes() <= threshold; never if the session closes first.
   void when_drained(size_t threshold, std::function<void()> fn);
   bool is_open() const { return !closing_ && !finished_; }
+  // Calls the handler's on_deadline() at `at_ms` (ms since the epoch), replacing an earlier deadline.
+  void set_deadline(int64_t at_ms);
 
   // Server-side close: queued packets go out first, then the Engine.IO close (polling) or a WebSocket close
   // frame with `ws_code` (WebSocket). Never closes synchronously: safe from inside a fan-out loop.
   void close(std::string reason, uint16_t ws_code = protocol::ws::close_code::normal);
 
   // WsTransport::Listener
-  void on_ws_message(WsTransport& transport, protocol::ws::Message& message) override;
+  void on_ws_message(WsTransport& transport, std::string& payload, bool binary) override;
   void on_ws_written(WsTransport& transport) override;
+  void on_ws_deadline(WsTransport& transport) override;
+  void on_ws_heartbeat_lost(WsTransport& transport) override;
   void on_ws_closed(WsTransport& transport) override;
 
  private:
+  // A packet waiting for a GET (polling) or for the upgrade to complete.
   struct Out {
     protocol::engineio::PacketType type = protocol::engineio::PacketType::message;
     chat::DeliveryPtr delivery;
@@ -119,8 +137,15 @@ class EngineSession final : public WsTransport::Listener, public std::enable_sha
     bool binary = false;
     size_t size() const { return 1 + (delivery ? delivery->socketio_packet.size() : data.size()); }
   };
+  struct DrainWaiter {
+    size_t threshold;
+    std::function<void()> fn;
+  };
 
+  void register_open();
   bool enqueue(Out out);
+  // Writes `out` into the WebSocket's queue; false if it was cut off.
+  bool send_ws(Out& out);
   void schedule_flush();
   void flush();
   void answer_poll(std::vector<PollPiece> pieces);
@@ -128,31 +153,33 @@ class EngineSession final : public WsTransport::Listener, public std::enable_sha
   void start_heartbeat();
   void on_heartbeat_timer();
   void complete_upgrade();
+  void on_expired() override;
   void do_close(std::string reason, uint16_t ws_code);
   // Ends the session: unregisters it, answers a waiting GET (`poll_packet`), closes transports, tells the
   // handler. Idempotent.
   void finish(std::string_view reason, protocol::engineio::PacketType poll_packet);
   void notify_drained();
 
-  boost::asio::any_io_executor executor_;
+  LoopExecutor executor_;
   size_t loop_index_;
   std::string sid_;
-  Settings settings_;
+  const Config& config_;
+  std::unique_ptr<std::string> token_;  // the handshake request's token; null: none
   Registry& registry_;
   std::shared_ptr<Handler> handler_;
 
-  std::deque<Out> buffer_;
+  std::vector<Out> buffer_;  // polling, or waiting for the upgrade; a vector: an empty deque costs ~600 bytes
   size_t buffer_bytes_ = 0;
   PollResponder poll_;                   // the waiting GET, if any
   std::shared_ptr<WsTransport> ws_;      // the WebSocket transport once active
   std::shared_ptr<WsTransport> probe_;   // a WebSocket being probed for the upgrade
-  bool upgrading_ = false;               // probe answered: GETs are answered with noop
-  boost::asio::steady_timer heartbeat_timer_;
-  boost::asio::steady_timer close_timer_;
-  bool awaiting_pong_ = false;
-  std::function<void()> drained_;
-  size_t drained_threshold_ = 0;
+  std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;  // polling only
+  std::unique_ptr<boost::asio::steady_timer> close_timer_;      // polling, once closing
+  std::unique_ptr<DrainWaiter> drained_;  // only while a join replays
+  int64_t deadline_ms_ = WsCore::never;
   uint16_t close_ws_code_ = protocol::ws::close_code::normal;
+  bool upgrading_ = false;  // probe answered: GETs are answered with noop
+  bool awaiting_pong_ = false;
   bool flush_scheduled_ = false;
   bool closing_ = false;
   bool finished_ = false;

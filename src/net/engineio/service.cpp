@@ -15,6 +15,7 @@
 #include "net/request_token.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/ws_handshake.hpp"
+#include "net/ws_upgrade.hpp"
 
 namespace parley::net::engineio {
 
@@ -104,31 +105,29 @@ Service::Service(chat::Node* node, Authenticator authenticate, core::Limits limi
                  const CorsPolicy& cors)
     : node_(node),
       authenticate_(std::move(authenticate)),
-      limits_(limits),
-      options_(options),
+      config_{options, limits.send_queue_bytes, {options.ping_interval_ms, options.ping_timeout_ms}},
       cors_(cors),
       pending_(options.max_unauthenticated_sessions) {}
 
 bool Service::handles(std::string_view path) const {
   if (path == "/socket.io" || path.starts_with("/socket.io/")) return true;
-  return options_.conformance && (path == "/engine.io" || path.starts_with("/engine.io/"));
+  return config_.options.conformance && (path == "/engine.io" || path.starts_with("/engine.io/"));
 }
 
 std::shared_ptr<EngineSession> Service::make_session(const asio::any_io_executor& executor, size_t loop_index,
                                                      const HttpRequest& request, bool echo) {
-  EngineSession::Settings settings;
-  settings.options = options_;
-  settings.send_queue_bytes = limits_.send_queue_bytes;
-  if (auto t = find_request_token(request)) settings.token = t->token;
-  const bool counted = !echo && !options_.conformance;
+  std::optional<std::string> token;
+  if (auto t = find_request_token(request)) token = std::move(t->token);
+  const bool counted = !echo && !config_.options.conformance;
   if (counted && !pending_.try_enter()) return nullptr;
-  auto session = std::make_shared<EngineSession>(executor, loop_index, new_sid(options_.sid_prefix), std::move(settings), registry_);
+  auto session = std::make_shared<EngineSession>(*executor.target<EngineSession::LoopExecutor>(), loop_index,
+                                                 new_sid(config_.options.sid_prefix), config_, std::move(token), registry_);
   if (echo)
     session->set_handler(std::make_shared<EchoHandler>());
   else
-    session->set_handler(std::make_shared<SocketIoHandler>(node_, authenticate_, options_.conformance,
+    session->set_handler(std::make_shared<SocketIoHandler>(node_, authenticate_, config_.options.conformance,
                                                            counted ? &pending_ : nullptr,
-                                                           gate_ && !options_.conformance ? &gate_->per_user : nullptr));
+                                                           gate_ && !config_.options.conformance ? &gate_->per_user : nullptr));
   return session;
 }
 
@@ -223,33 +222,19 @@ asio::awaitable<void> Service::upgrade(beast::tcp_stream& stream, HttpRequest re
       co_return co_await refuse_upgrade(stream, eio::error_code::forbidden, request.version(),
                                         http::status::service_unavailable);
   }
-  auto key = request[http::field::sec_websocket_key];
-  http::response<http::empty_body> res{http::status::switching_protocols, request.version()};
-  res.set(http::field::upgrade, "websocket");
-  res.set(http::field::connection, "Upgrade");
-  res.set(http::field::sec_websocket_accept, protocol::ws::accept_key(key));
+  auto res = switching_protocols(request);
   stream.expires_never();
   auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
   if (ec) co_return;
-  auto data = buffer.data();
-  std::string initial(static_cast<const char*>(data.data()), data.size());
-  asio::ip::tcp::socket socket = stream.release_socket();
-
+  std::string initial = bytes_after_upgrade(buffer);
+  // The socket moves to the session's loop (the upgrade of a polling session may arrive on another one).
+  auto& session = fresh ? fresh : existing;
+  auto transport = std::make_shared<WsTransport>(WsCore::adopt(session->executor(), stream.release_socket()),
+                                                 config_.options.max_payload, config_.send_queue_bytes);
   if (fresh) {
-    auto transport = std::make_shared<WsTransport>(std::move(socket), options_.max_payload);
-    fresh->open_websocket(std::move(transport), std::move(initial));
+    fresh->open_websocket(std::move(transport), initial);
     co_return;
   }
-  // The upgrade of a polling session: its socket moves to the session's loop.
-  if (socket.get_executor() != existing->executor()) {
-    boost::system::error_code pec;
-    auto protocol = socket.local_endpoint(pec).protocol();
-    if (pec) co_return;
-    auto fd = socket.release(pec);
-    if (pec) co_return;
-    socket = asio::ip::tcp::socket(existing->executor(), protocol, fd);
-  }
-  auto transport = std::make_shared<WsTransport>(std::move(socket), options_.max_payload);
   asio::post(existing->executor(), [existing, transport, initial = std::move(initial)]() mutable {
     existing->on_upgrade(std::move(transport), std::move(initial));
   });

@@ -15,6 +15,7 @@
 #include "net/engineio/options.hpp"
 #include "net/engineio/pending_sessions.hpp"
 #include "net/cors.hpp"
+#include "net/engineio/engine_session.hpp"
 #include "net/engineio/registry.hpp"
 #include "net/http_types.hpp"
 
@@ -45,20 +46,19 @@ class Service {
   void close_all();
   // Drops every session still registered (after the loops stopped, before they are destroyed).
   void forget_all() { registry_.clear(); }
-  const Options& options() const { return options_; }
+  const Options& options() const { return config_.options; }
 
  private:
   // A new session; null when the cap of unauthenticated sessions is reached (the caller refuses with 503).
-  std::shared_ptr<class EngineSession> make_session(const boost::asio::any_io_executor& executor, size_t loop_index,
-                                                    const HttpRequest& request, bool echo);
+  std::shared_ptr<EngineSession> make_session(const boost::asio::any_io_executor& executor, size_t loop_index,
+                                              const HttpRequest& request, bool echo);
   boost::asio::awaitable<void> upgrade(boost::beast::tcp_stream& stream, HttpRequest request,
                                        boost::beast::flat_buffer& buffer, size_t loop_index,
                                        std::optional<std::string> sid, bool echo);
 
   chat::Node* node_;
   Authenticator authenticate_;
-  core::Limits limits_;
-  Options options_;
+  EngineSession::Config config_;  // shared by every session
   const CorsPolicy& cors_;
   PendingSessions pending_;
   Registry registry_;

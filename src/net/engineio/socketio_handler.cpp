@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "auth/random.hpp"
+#include "core/clock.hpp"
 #include "core/metrics.hpp"
 
 namespace parley::net::engineio {
@@ -29,11 +30,12 @@ void protocol_violation(EngineSession& session, std::string reason) {
 }  // namespace
 
 void SocketIoHandler::on_open(EngineSession& session) {
-  connect_timer_ = std::make_unique<boost::asio::steady_timer>(session.executor());
-  connect_timer_->expires_after(std::chrono::milliseconds(session.options().connect_timeout_ms));
-  connect_timer_->async_wait([self = shared_from_this(), s = session.shared_from_this()](boost::system::error_code ec) {
-    if (!ec && !self->ever_connected_) s->close("connect timeout");
-  });
+  session.set_deadline(core::now_ms() + session.options().connect_timeout_ms);
+}
+
+void SocketIoHandler::on_deadline(EngineSession& session) {
+  if (!ever_connected_) return session.close("connect timeout");
+  if (chat_) chat_->close(protocol::ws::close_code::token_expired, "token expired");
 }
 
 void SocketIoHandler::on_message(EngineSession& session, std::string data, bool binary) {
@@ -45,7 +47,7 @@ void SocketIoHandler::on_message(EngineSession& session, std::string data, bool 
     attachments_.push_back(std::move(data));
     if (attachments_.size() == partial_->attachments) {
       auto packet = std::move(*partial_);
-      partial_.reset();
+      partial_ = nullptr;
       attachment_bytes_ = 0;
       dispatch(session, std::move(packet), std::exchange(attachments_, {}));
     }
@@ -57,7 +59,7 @@ void SocketIoHandler::on_message(EngineSession& session, std::string data, bool 
   if (!conformance_ && !chat_ && packet->type != sio::PacketType::connect)
     return protocol_violation(session, "authenticate (CONNECT with a token) first");
   if (packet->attachments > 0) {
-    partial_ = std::move(*packet);
+    partial_ = std::make_unique<sio::Packet>(std::move(*packet));
     return;
   }
   dispatch(session, std::move(*packet), {});
@@ -65,9 +67,8 @@ void SocketIoHandler::on_message(EngineSession& session, std::string data, bool 
 
 void SocketIoHandler::on_close(EngineSession&, std::string_view) {
   stop_pending();
-  if (connect_timer_) connect_timer_->cancel();
   end_chat();
-  namespaces_.clear();
+  namespaces_ = 0;
 }
 
 void SocketIoHandler::dispatch(EngineSession& session, sio::Packet packet, std::vector<std::string> attachments) {
@@ -75,12 +76,12 @@ void SocketIoHandler::dispatch(EngineSession& session, sio::Packet packet, std::
     case sio::PacketType::connect:
       return on_connect(session, packet);
     case sio::PacketType::disconnect:
-      namespaces_.erase(packet.nsp);
+      namespaces_ &= static_cast<uint8_t>(~namespace_bit(packet.nsp));
       if (packet.nsp == "/") end_chat();
       return;
     case sio::PacketType::event:
     case sio::PacketType::binary_event:
-      if (!namespaces_.contains(packet.nsp)) return;  // as the reference: ignored
+      if (!(namespaces_ & namespace_bit(packet.nsp))) return;  // as the reference: ignored
       return on_event(session, std::move(packet), std::move(attachments));
     case sio::PacketType::ack:
     case sio::PacketType::binary_ack:
@@ -97,7 +98,8 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
   }
   if (conformance_) {
     ever_connected_ = true;
-    namespaces_.insert(packet.nsp);
+    session.set_deadline(net::WsCore::never);
+    namespaces_ |= namespace_bit(packet.nsp);
     session.send_message(sio::encode_connect_ok(packet.nsp, auth::random_id(15)));
     std::string auth = packet.data ? json::serialize(*packet.data) : "{}";
     session.send_message(sio::encode(sio::PacketType::event, packet.nsp, std::nullopt, "[\"auth\"," + auth + "]"));
@@ -109,7 +111,7 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
     if (auto* t = packet.data->get_object().if_contains("token"); t && t->is_string())
       token = std::string(t->get_string());
   }
-  if (!token) token = session.handshake_token();
+  if (!token && session.handshake_token()) token = *session.handshake_token();
   core::Result<chat::Identity> identity{ErrorCode::unauthorized, "a token is required"};
   if (token) identity = authenticate_(*token);
   if (identity && users_) {
@@ -128,7 +130,7 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
   }
   ever_connected_ = true;
   stop_pending();
-  namespaces_.insert(packet.nsp);
+  namespaces_ |= namespace_bit(packet.nsp);
   if (chat_) std::exchange(chat_, nullptr)->end();
   session.send_message(sio::encode_connect_ok(packet.nsp, auth::random_id(15)));
   chat_ = std::make_shared<ChatSession>(session.shared_from_this(), *node_, std::move(*identity));

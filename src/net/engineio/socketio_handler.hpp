@@ -10,9 +10,7 @@
 // else closes it, so an anonymous peer cannot make the node buffer attachments or parse events. Binary
 // attachments of one packet are bounded in total by the session's max payload.
 // Thread safety: lives on its session's loop.
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +38,8 @@ class SocketIoHandler final : public EngineSession::Handler, public std::enable_
 
   void on_open(EngineSession& session) override;
   void on_message(EngineSession& session, std::string data, bool binary) override;
+  // Before a CONNECT: the connect timeout (close); after one: the token's expiry (close with 4001).
+  void on_deadline(EngineSession& session) override;
   void on_close(EngineSession& session, std::string_view reason) override;
 
  private:
@@ -67,11 +67,15 @@ class SocketIoHandler final : public EngineSession::Handler, public std::enable_
   UserConnections* users_;
   int64_t counted_user_ = 0;  // the user whose place this session holds, when user_counted_
   bool user_counted_ = false;
-  std::unique_ptr<boost::asio::steady_timer> connect_timer_;
   bool ever_connected_ = false;
-  std::set<std::string, std::less<>> namespaces_;  // connected namespaces
+  // Connected namespaces: only "/" and (conformance mode) "/custom" are ever accepted.
+  enum Namespace : uint8_t { main_namespace = 1, custom_namespace = 2 };
+  static uint8_t namespace_bit(std::string_view nsp) {
+    return nsp == "/" ? main_namespace : nsp == "/custom" ? custom_namespace : 0;
+  }
+  uint8_t namespaces_ = 0;
   std::shared_ptr<ChatSession> chat_;              // the main namespace's chat session (normal mode)
-  std::optional<protocol::socketio::Packet> partial_;  // a binary packet awaiting its attachments
+  std::unique_ptr<protocol::socketio::Packet> partial_;  // a binary packet awaiting its attachments
   std::vector<std::string> attachments_;
   size_t attachment_bytes_ = 0;
 };
@@ -83,6 +87,7 @@ class EchoHandler final : public EngineSession::Handler {
   void on_message(EngineSession& session, std::string data, bool binary) override {
     session.send_message(data, binary);
   }
+  void on_deadline(EngineSession&) override {}
   void on_close(EngineSession&, std::string_view) override {}
 };
 

@@ -1,0 +1,245 @@
+#include "net/ws_core.hpp"
+
+#include <boost/asio/bind_allocator.hpp>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "net/exact_allocator.hpp"
+
+namespace parley::net {
+
+namespace asio = boost::asio;
+namespace ws = protocol::ws;
+
+namespace {
+constexpr size_t read_chunk = 65536;  // per thread, not per connection
+constexpr auto close_grace = std::chrono::seconds(2);
+}  // namespace
+
+WsCore::Socket WsCore::adopt(const LoopExecutor& executor, asio::ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  auto endpoint = socket.local_endpoint(ec);
+  auto protocol = ec ? asio::ip::tcp::v4() : endpoint.protocol();
+  return {executor, protocol, socket.release(ec)};
+}
+
+WsCore::WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes, WriteQueue::FrameOf frame_of)
+    : socket_(std::move(socket)),
+      parser_(max_message_bytes),
+      writer_(socket_.get_executor(), frame_of),
+      send_queue_bytes_(static_cast<uint32_t>(std::min<size_t>(send_queue_bytes, UINT32_MAX))) {}
+
+WsCore::~WsCore() { ExpiryService::of(socket_.get_executor()).remove(*this); }
+
+void WsCore::start_ws(std::string_view initial) {
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // reads and writes are tried at once and never block
+  if (!initial.empty()) on_bytes(reinterpret_cast<const uint8_t*>(initial.data()), initial.size());
+  read();
+}
+
+// Waits for readability, then reads into a buffer shared by every connection of this thread: an idle
+// connection holds no read buffer (the parser keeps any partial frame itself, so nothing refers to the shared
+// buffer once on_bytes returns).
+void WsCore::read() {
+  if (finished_) return;
+  // Captures only `self` (no separate `this`): this wait is pending on every idle connection.
+  auto on_readable = [self = core_ptr()](boost::system::error_code ec) { self->on_readable(ec); };
+  socket_.async_wait(Socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_readable)));
+}
+
+void WsCore::on_readable(boost::system::error_code ec) {
+  if (finished_) return;
+  if (ec) return finish();
+  thread_local std::unique_ptr<uint8_t[]> shared_buffer = std::make_unique<uint8_t[]>(read_chunk);
+  size_t n = socket_.read_some(asio::buffer(shared_buffer.get(), read_chunk), ec);
+  if (ec == asio::error::would_block) return read();
+  if (ec) return finish();
+  on_bytes(shared_buffer.get(), n);
+  read();
+}
+
+void WsCore::on_bytes(const uint8_t* data, size_t size) {
+  ws::Message message;
+  while (size > 0 && !finished_) {
+    auto outcome = parser_.parse(data, size, message);
+    data += outcome.consumed;
+    size -= outcome.consumed;
+    if (outcome.status == ws::FrameParser::Status::need_more) return;
+    if (outcome.status == ws::FrameParser::Status::error) {
+      core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      return close_ws(outcome.close_code, outcome.reason);
+    }
+    on_message(message);
+  }
+}
+
+void WsCore::on_message(ws::Message& message) {
+  switch (message.opcode) {
+    case ws::Opcode::text:
+      if (!closing_) on_text(message.payload);
+      return;
+    case ws::Opcode::binary:
+      if (!closing_) on_binary(message.payload);
+      return;
+    case ws::Opcode::ping:
+      if (!closing_) queue_control(ws::encode_frame(ws::Opcode::pong, message.payload));
+      return;
+    case ws::Opcode::pong:
+      return on_pong();
+    case ws::Opcode::close: {
+      if (!closing_) {
+        auto [code, reason] = ws::decode_close(message.payload);
+        close_ws(code == ws::close_code::no_status ? ws::close_code::normal : code);
+      }
+      // The peer hangs up once it has our close frame; the read then ends and finish() runs.
+      return;
+    }
+    case ws::Opcode::continuation:
+      return;  // the parser never yields one
+  }
+}
+
+// The limit is checked before anything is queued: past it the queue is dropped (all but a partly written
+// frame) and the connection closes with 4008; the client resumes with `since`.
+bool WsCore::admit(size_t bytes) {
+  if (closing_) return false;
+  if (writer_.queue().bytes() + bytes <= send_queue_bytes_) {
+    core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  core::metrics().slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
+  writer_.queue().clear_pending();
+  close_ws(ws::close_code::too_slow, "too slow a reader");
+  return false;
+}
+
+bool WsCore::queue_frame(std::string frame) {
+  if (!admit(frame.size())) return false;
+  writer_.queue().push(std::move(frame));
+  schedule_flush(SocketWriter::Priority::reply);
+  return true;
+}
+
+bool WsCore::queue_delivery(const chat::DeliveryPtr& delivery) {
+  if (!admit(writer_.queue().frame_size(*delivery))) return false;
+  writer_.queue().push(delivery);
+  schedule_flush(SocketWriter::Priority::fan_out);
+  return true;
+}
+
+void WsCore::queue_control(std::string frame) {
+  if (finished_) return;
+  writer_.queue().push(std::move(frame));
+  schedule_flush(SocketWriter::Priority::reply);
+}
+
+// Batches: everything queued until this connection's turn goes out in one gather write (see FlushService).
+void WsCore::schedule_flush(SocketWriter::Priority priority) {
+  if (finished_) return;
+  writer_.schedule(socket_.get_executor(), priority, [this] { return core_ptr(); });
+}
+
+void WsCore::flush() {
+  if (finished_) return;
+  auto written = writer_.write(socket_, [self = core_ptr(), this](boost::system::error_code ec) {
+    if (finished_) return;
+    if (ec) return finish();
+    flush();
+  });
+  if (written == SocketWriter::Written::not_now) return;
+  if (written == SocketWriter::Written::failed) return finish();
+  on_written();
+  if (written == SocketWriter::Written::all && closing_) {
+    // Our close frame is out: stop sending, and give the peer a moment to answer before we hang up.
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+}
+
+void WsCore::close_ws(uint16_t code, std::string_view reason) {
+  if (closing_ || finished_) return;
+  closing_ = true;
+  ExpiryService::of(socket_.get_executor()).remove(*this);
+  queue_control(ws::encode_close(code, reason));
+  close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), close_grace);
+  close_timer_->async_wait([self = core_ptr(), this](boost::system::error_code ec) {
+    if (!ec) finish();
+  });
+  notify_closing();
+}
+
+void WsCore::notify_closing() {
+  if (std::exchange(closing_told_, true)) return;
+  on_closing();
+}
+
+void WsCore::finish() {
+  if (finished_) return;
+  finished_ = true;
+  closing_ = true;
+  ExpiryService::of(socket_.get_executor()).remove(*this);
+  if (close_timer_) close_timer_->cancel();
+  boost::system::error_code ec;
+  socket_.close(ec);
+  notify_closing();
+  on_finished();
+}
+
+void WsCore::send_ping() { queue_control(ws::encode_frame(ws::Opcode::ping, {})); }
+
+void WsCore::set_deadline(int64_t at_ms) {
+  deadline_ms_ = at_ms;
+  if (!closing_) wait_until(heartbeat_at_ms_);  // the heartbeat's step stays where it was
+}
+
+void WsCore::start_heartbeat(const Heartbeat* settings) {
+  heartbeat_ = settings && settings->interval_ms > 0 ? settings : nullptr;
+  beat_ = heartbeat_ ? Beat::waiting : Beat::off;
+  if (closing_) return;
+  wait_until(heartbeat_ ? core::now_ms() + heartbeat_->interval_ms : never);
+}
+
+void WsCore::heartbeat_answered() {
+  if (beat_ == Beat::awaiting_pong) beat_ = Beat::answered;
+}
+
+void WsCore::wait_until(int64_t heartbeat_at_ms) {
+  heartbeat_at_ms_ = heartbeat_at_ms;
+  const int64_t at = std::min(deadline_ms_, heartbeat_at_ms);
+  auto& expiry = ExpiryService::of(socket_.get_executor());
+  if (at == never) return expiry.remove(*this);
+  expiry.add(socket_.get_executor(), *this, at);
+}
+
+// One entry serves both: it is the earlier of the codec's deadline and the heartbeat's next step, so a call
+// before the deadline is the heartbeat's. Every new deadline lies in the future.
+void WsCore::on_expired() {
+  if (closing_ || finished_) return;
+  const int64_t now = core::now_ms();
+  if (now >= deadline_ms_) return on_deadline();
+  if (!heartbeat_) return wait_until(never);
+  const int64_t interval = heartbeat_->interval_ms;
+  const int64_t timeout = heartbeat_->timeout_ms;
+  switch (beat_) {
+    case Beat::off:
+      return wait_until(never);
+    case Beat::awaiting_pong:
+      return on_heartbeat_lost();
+    case Beat::answered:
+      // Called at the ping's time + timeout: the next ping is due at the ping's time + interval.
+      if (interval > timeout) {
+        beat_ = Beat::waiting;
+        return wait_until(now + (interval - timeout));
+      }
+      [[fallthrough]];
+    case Beat::waiting:
+      send_ping();
+      if (closing_) return;
+      beat_ = Beat::awaiting_pong;
+      return wait_until(now + timeout);
+  }
+}
+
+}  // namespace parley::net

@@ -1,0 +1,133 @@
+#pragma once
+// WsCore: one WebSocket after the HTTP upgrade, whatever its messages mean. It owns the socket (on its loop's
+// own executor type), the frame parser (limits, masking, UTF-8, close codes), the control frames (a ping is
+// answered, a close is echoed), the close handshake (our close frame, then at most a grace period for the
+// peer to hang up), the read (a wait for readability, then a read into one buffer per loop: an idle connection
+// holds no read buffer), the outbound queue and when it is written (SocketWriter: one gather write per turn,
+// replies ahead of fan-out), the slow-reader cut-off (4008), and one deadline in the loop's ExpiryService: the
+// earlier of the codec's deadline (the token's expiry; Engine.IO's connect timeout before that) and the
+// heartbeat's next step (no timer per connection).
+//
+// A protocol is a codec on top: a class deriving from WsCore that turns messages into requests and answers
+// into frames — the native protocol (WsConnection) and Engine.IO over WebSocket (engineio::WsTransport).
+// Heartbeat: every `interval` the core calls send_ping() (native: a ping frame; Engine.IO: its "2" packet);
+// if heartbeat_answered() has not been called `timeout` later, on_heartbeat_lost() (native: the connection is
+// dropped without a close frame, RFC 6455 §7.1.7).
+// Thread safety: lives on one loop; every member function runs there.
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "chat/delivery.hpp"
+#include "net/expiry_service.hpp"
+#include "net/flush_service.hpp"
+#include "net/socket_writer.hpp"
+#include "protocol/ws_frame.hpp"
+
+namespace parley::net {
+
+class WsCore : public Flushable, public Expiring {
+ public:
+  using LoopExecutor = boost::asio::io_context::executor_type;
+  // On the io_context's own executor type: 8 bytes instead of any_io_executor's 56, here and in every pending
+  // operation of the connection.
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, LoopExecutor>;
+  // The heartbeat's settings, shared by every connection of a kind (interval 0: no heartbeat).
+  struct Heartbeat {
+    int64_t interval_ms = 0;
+    int64_t timeout_ms = 0;
+  };
+  static constexpr int64_t never = std::numeric_limits<int64_t>::max();
+
+  // The socket `socket` re-wrapped on `executor` (the loop it will live on, which may be another loop than
+  // the one that accepted it).
+  static Socket adopt(const LoopExecutor& executor, boost::asio::ip::tcp::socket socket);
+
+  LoopExecutor loop_executor() { return socket_.get_executor(); }
+  // Bytes queued (and in flight).
+  size_t queued_bytes() const { return writer_.queue().bytes(); }
+  // True once a close frame is queued or the socket is closed.
+  bool ws_closing() const { return closing_; }
+
+  // Queues one whole frame (a reply: it may go out ahead of queued fan-out). False when the connection is
+  // closing, or when the frame would take the queue past its limit: the connection is then cut off as a slow
+  // reader (close 4008), never synchronously torn down (safe from inside a fan-out).
+  bool queue_frame(std::string frame);
+  // Queues the codec's shared frame of a delivery (never copied); false as queue_frame.
+  bool queue_delivery(const chat::DeliveryPtr& delivery);
+  // Starts the close handshake with `code`: what is queued goes out, then the close frame; the socket is
+  // closed when the peer hangs up, or after a grace period. Idempotent.
+  void close_ws(uint16_t code, std::string_view reason = {});
+  // The codec's deadline (ms since the epoch; `never`: none), replacing the last one: on_deadline() then.
+  void set_deadline(int64_t at_ms);
+  // Starts the heartbeat (`settings` must outlive the connection; null or interval 0: none).
+  void start_heartbeat(const Heartbeat* settings);
+  // The peer answered the last ping.
+  void heartbeat_answered();
+
+ protected:
+  WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes, WriteQueue::FrameOf frame_of);
+  ~WsCore();
+
+  // Starts reading; `initial` holds bytes that arrived with the upgrade request.
+  void start_ws(std::string_view initial);
+  // Closes the socket now (no close frame), once; on_finished() follows.
+  void finish();
+
+  // The shared pointer that owns this connection (kept by pending waits and the flush list).
+  virtual std::shared_ptr<WsCore> core_ptr() = 0;
+  // One complete data message.
+  virtual void on_text(std::string& payload) = 0;
+  virtual void on_binary(std::string& payload) = 0;
+  // A pong frame (unsolicited ones included, RFC 6455 §5.5.3).
+  virtual void on_pong() {}
+  // Queues the heartbeat's ping (which skips the queue limit: it is tiny and must reach a slow reader too).
+  virtual void send_ping();
+  // No answer to the last ping within the timeout.
+  virtual void on_heartbeat_lost() { finish(); }
+  // The deadline (set_deadline) has passed: the token expired, or Engine.IO's CONNECT did not come in time.
+  virtual void on_deadline() = 0;
+  // A batch was written (the queue shrank).
+  virtual void on_written() {}
+  // The close handshake started (either side) or the socket was closed; called once, before on_finished.
+  virtual void on_closing() {}
+  // The socket is closed; called once.
+  virtual void on_finished() {}
+
+  void queue_control(std::string frame);
+
+ private:
+  void read();
+  void on_readable(boost::system::error_code ec);
+  void on_bytes(const uint8_t* data, size_t size);
+  void on_message(protocol::ws::Message& message);
+  bool admit(size_t bytes);
+  void schedule_flush(SocketWriter::Priority priority);
+  void flush() override;
+  void on_expired() override;
+  void wait_until(int64_t heartbeat_at_ms);
+  void notify_closing();
+
+  Socket socket_;
+  protocol::ws::FrameParser parser_;
+  SocketWriter writer_;
+  uint32_t send_queue_bytes_;
+  const Heartbeat* heartbeat_ = nullptr;
+  int64_t deadline_ms_ = never;      // the codec's (set_deadline)
+  int64_t heartbeat_at_ms_ = never;  // the heartbeat's next step
+  std::unique_ptr<boost::asio::steady_timer> close_timer_;  // made on close only: idle connections stay small
+  // The heartbeat's state: off, waiting for the time to ping, a ping sent and not yet answered, or answered
+  // (the next ping is due at the ping's time + interval).
+  enum class Beat : uint8_t { off, waiting, awaiting_pong, answered } beat_ = Beat::off;
+  bool closing_ = false;   // a close frame is queued or sent; no more messages are handled
+  bool finished_ = false;  // the socket is closed
+  bool closing_told_ = false;
+};
+
+}  // namespace parley::net
