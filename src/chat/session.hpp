@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "chat/delivery.hpp"
+#include "chat/lazy.hpp"
 #include "core/error.hpp"
 #include "protocol/native.hpp"
 #include "store/store.hpp"
@@ -26,15 +27,16 @@ struct Identity {
   int64_t expires_at = 0;  // seconds since the epoch (token exp)
 };
 
-// A connection's membership of one room.
+// A connection's membership of one room (or its order state in a direct conversation). Kept small: one per
+// membership of every idle connection; what waits is allocated only while something waits.
 struct RoomState {
   int64_t last_seq = 0;              // highest seq pushed to this connection
   bool replaying = false;            // a join is reading the store: live messages wait in `held`
-  std::vector<DeliveryPtr> held;
+  bool gap_fill_scheduled = false;   // a gap fill is waiting or reading the store
+  Lazy<std::vector<DeliveryPtr>> held{};
   // seq -> live message that arrived ahead of a gap (room_order.hpp); null for one this connection already
   // has otherwise (its own direct message, answered by the reply).
-  std::map<int64_t, DeliveryPtr> pending;
-  bool gap_fill_scheduled = false;   // a gap fill is waiting or reading the store
+  Lazy<std::map<int64_t, DeliveryPtr>> pending{};
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -75,13 +77,16 @@ class Session : public std::enable_shared_from_this<Session> {
   std::map<std::string, RoomState, std::less<>> rooms;
   // Direct conversations (by conversation key) this connection has seen a message of, or listed: their order
   // state. Not memberships: every connection of a user receives the user's direct messages.
-  std::map<std::string, RoomState, std::less<>> conversations;
+  Lazy<std::map<std::string, RoomState, std::less<>>> conversations;
 
   // The order state of a room this connection is in, or of a conversation it has seen; null otherwise.
   RoomState* order_state(std::string_view key) {
-    auto& map = store::is_conversation(key) ? conversations : rooms;
-    auto it = map.find(key);
-    return it == map.end() ? nullptr : &it->second;
+    if (store::is_conversation(key)) {
+      auto it = conversations.find(key);
+      return it == conversations.end() ? nullptr : &it->second;
+    }
+    auto it = rooms.find(key);
+    return it == rooms.end() ? nullptr : &it->second;
   }
 
  private:

@@ -5,10 +5,14 @@
 namespace parley::cluster {
 
 namespace {
-bool remove_connection(std::vector<std::string>& connections, const std::string& connection) {
+using Connections = boost::container::small_vector<uint64_t, 1>;
+
+uint64_t key_of(const std::string& connection) { return std::hash<std::string>{}(connection); }
+
+bool remove_connection(Connections& connections, uint64_t connection) {
   auto it = std::find(connections.begin(), connections.end(), connection);
   if (it == connections.end()) return false;
-  *it = std::move(connections.back());
+  *it = connections.back();
   connections.pop_back();
   return true;
 }
@@ -22,8 +26,9 @@ void LocalPresence::join(const std::string& scope, const Member& member, const s
     auto& entry = scopes_[scope][member.user_id];
     first = entry.connections.empty();
     entry.username = member.username;
-    if (std::find(entry.connections.begin(), entry.connections.end(), connection) == entry.connections.end())
-      entry.connections.push_back(connection);
+    const uint64_t key = key_of(connection);
+    if (std::find(entry.connections.begin(), entry.connections.end(), key) == entry.connections.end())
+      entry.connections.push_back(key);
   }
   done(first);
 }
@@ -36,7 +41,7 @@ void LocalPresence::leave(const std::string& scope, int64_t user_id, const std::
     auto s = scopes_.find(scope);
     if (s != scopes_.end()) {
       auto u = s->second.find(user_id);
-      if (u != s->second.end() && remove_connection(u->second.connections, connection) && u->second.connections.empty()) {
+      if (u != s->second.end() && remove_connection(u->second.connections, key_of(connection)) && u->second.connections.empty()) {
         last = true;
         s->second.erase(u);
         if (s->second.empty()) scopes_.erase(s);

@@ -1,6 +1,8 @@
 #pragma once
 // LocalPresence: Presence for a single node, in memory. Callbacks run inline.
 // Thread safety: all methods safe from any thread (one mutex; presence changes are rare next to messages).
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -23,8 +25,10 @@ class LocalPresence final : public Presence {
  private:
   struct UserEntry {
     std::string username;
-    // A user has few connections: a vector costs 32 bytes per connection where a set node costs 80.
-    std::vector<std::string> connections;
+    // The user's connections in the scope, by a 64-bit hash of their id: a user has few, so the first is
+    // inline and a collision among one user's connections is not a concern. This entry exists per user and
+    // scope ("" and every room), so it is kept in one 112-byte block.
+    boost::container::small_vector<uint64_t, 1> connections;
   };
   using Scope = std::map<int64_t, UserEntry>;  // by user id, so members() comes out sorted
   std::mutex mutex_;

@@ -53,6 +53,12 @@ void FlushService::run() {
     return;
   }
   posted_ = false;
+  // Nothing waits: a burst (thousands connecting and joining at once) would otherwise leave its capacity
+  // behind, 16 bytes per connection in each list; the next burst allocates again, once per list.
+  sweep_.clear();  // every entry was flushed (moved from)
+  next_ = 0;
+  for (List* list : {&fan_out_, &sweep_, &replies_, &replies_running_})
+    if (list->capacity() > 256) *list = {};
 }
 
 void FlushService::shutdown() {

@@ -76,11 +76,12 @@ void WriteQueue::consume(size_t n) {
   if (empty()) {
     // Give back what a burst grew, so a connection that goes idle again stays small; but keep it while the
     // bursts keep using it (a busy connection would otherwise grow it again, allocation by allocation, for
-    // every batch it is sent).
+    // every batch it is sent). A few entries' worth is given back too: that is what an idle connection keeps
+    // from its last replies, and allocating it again costs a fraction of the write that follows.
     const size_t drained = queue_.size();
     head_ = 0;
     queue_.clear();
-    if (queue_.capacity() > 64 && drained < queue_.capacity() / 4) queue_ = {};
+    if (queue_.capacity() <= 8 || (queue_.capacity() > 64 && drained < queue_.capacity() / 4)) queue_ = {};
   } else if (head_ >= 64 && head_ * 2 >= queue_.size()) {
     // A reader that never quite catches up: drop the written entries so the vector does not only grow.
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
