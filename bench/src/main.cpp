@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "http_login.hpp"
+#include "signed_tokens.hpp"
 #include "options.hpp"
 #include "proc_stats.hpp"
 #include "scenario.hpp"
@@ -138,7 +139,8 @@ json::object bench_run(Options o) {
   std::fprintf(stderr, "parley-bench: RLIMIT_NOFILE is %llu per process (hard %llu); %zu connections in %zu process%s\n",
                (unsigned long long)nofile.soft, (unsigned long long)nofile.hard, plan.conns.size(), procs,
                procs == 1 ? "" : "es");
-  std::vector<Account> accounts = cached_accounts(o, plan.users);
+  std::vector<Account> accounts = o.jwt_secret.empty() ? cached_accounts(o, plan.users)
+                                                        : signed_accounts(o.user_prefix, plan.users, o.jwt_secret);
   if (accounts.empty()) {
     accounts = login_users(parse_url(o.urls[0]), o.user_prefix, plan.users, o.password, std::max<size_t>(4, o.threads));
     save_accounts(o, accounts);
@@ -279,6 +281,7 @@ int main(int argc, char** argv) {
   app.add_option("--password", o.password, "bench users' password");
   app.add_option("--label", o.label, "copied into the result");
   app.add_option("--token-cache", o.token_cache, "file of tokens to reuse against the same server, or one sharing its store and JWT secret (skips login)");
+  app.add_option("--jwt-secret", o.jwt_secret, "sign users' tokens with the server's JWT secret instead of registering them (idle runs of many users)");
   app.add_flag("--quick", o.quick, "start a Parley (PARLEY_BIN, default build/src/parley) and run a tiny check");
   // A later value overrides an earlier one (scripts pass defaults first); --url and --server-pid accumulate.
   for (auto* opt : app.get_options())

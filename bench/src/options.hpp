@@ -27,6 +27,7 @@ struct Options {
   std::string password = "bench-pass";
   std::string label;
   std::string token_cache;           // reuse tokens of an earlier run against the same server (file)
+  std::string jwt_secret;            // sign tokens with the server's secret instead of registering users
   bool quick = false;
 };
 
