@@ -55,12 +55,14 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Installs the broker handler and subscribes the "all" channel. Call once, before serving.
+  // Installs the broker's message handler and presence's membership handler (changes nobody announced: a
+  // dead node's users, joins and leaves recorded after a Redis outage). Call once, before serving. The "all"
+  // channel is subscribed like any other, by the first session attached (attach()), not here.
   void start();
 
   // A new cluster-unique connection id ("<node>:<n>").
   std::string next_connection_id();
-  // Registers an authenticated, open session (on its loop): user channel, presence.
+  // Registers an authenticated, open session (on its loop): its user channel and the "all" channel, presence.
   void attach(const SessionPtr& session);
   // Unregisters a closed session (on its loop): leaves its rooms (user:left), presence, channels.
   void detach(const SessionPtr& session);

@@ -38,7 +38,8 @@ void mark_delivered(Session& session, RoomState& state, int64_t seq);
 // every waiting message in order.
 void skip_gap(Session& session, RoomState& state);
 
-// The first seq a gap fill must read: last_seq + 1; and how many are missing before the first waiting one.
+// How many seqs are missing between last_seq and the first waiting message (0: no gap). A gap fill reads
+// them from last_seq + 1.
 inline int64_t missing_count(const RoomState& state) {
   return state.pending.empty() ? 0 : state.pending.begin()->first - state.last_seq - 1;
 }

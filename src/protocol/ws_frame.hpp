@@ -4,9 +4,9 @@
 //
 // Why hand-written: Boost.Beast's websocket::stream writes one message per write call and owns the socket.
 // Parley must write many queued frames in one gather write (this machine does ~180k socket writes/s per core,
-// so fan-out throughput comes from batching), keep per-connection memory tiny, and share one encoded payload
-// buffer among thousands of recipients (the header is encoded per write into 10 bytes, the payload is never
-// copied per recipient). Beast still parses HTTP and the upgrade request (see ws_handshake.hpp); only framing
+// so fan-out throughput comes from batching), keep per-connection memory tiny, and share one encoded frame
+// among thousands of recipients (a push's whole frame, header and payload, is encoded once per wire form and
+// never copied per recipient). Beast still parses HTTP and the upgrade request (see ws_handshake.hpp); only framing
 // is ours. No extension (permessage-deflate) is negotiated, so RSV bits must be zero.
 #include <array>
 #include <initializer_list>
