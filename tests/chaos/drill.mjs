@@ -317,11 +317,14 @@ async function drill(c, opts, { sub, faultRng, abuseRng, say }) {
       }, 30_000, `replica ${replica.port} of ${victim.port} promoted`);
       await pause(downMs);
       rc.restart(victim.port);
+      // Back as a replica, and synchronised: a replica that has not synchronised with its primary yet refuses to
+      // take over (cluster-replica-validity-factor), so the next fault could leave a shard without a primary.
       await until(async () => {
         const now = rc.nodes(replica.port);
         const back = now.find((n) => n.id === victim.id);
-        return back && !back.failed && back.connected && back.role === 'slave';
-      }, 30_000, `old primary ${victim.port} back as a replica`);
+        return back && !back.failed && back.connected && back.role === 'slave' &&
+          /^master_link_status:up\s*$/m.test(rc.cli(victim.port, 'info', 'replication'));
+      }, 30_000, `old primary ${victim.port} back as a synchronised replica`);
       return `kill -9 of Redis Cluster primary ${victim.port}, replica ${replica.port} promoted, old primary back as its replica`;
     }
     if (kind === 'redis') {

@@ -87,12 +87,14 @@ describe('direct messages through a Redis Cluster failover', () => {
     assert.deepEqual(stored.map((m) => m.seq), [...acked.values()]);
     console.log(`# DMs through a Redis Cluster failover (the ${owner}'s shard): ${acked.size} acknowledged (${resends} resends), lost 0, duplicated 0`);
     for (const cl of [sender, senderElsewhere, near, far]) cl.ws.close();
-    // The old primary comes back as a replica of the new one: the next test has three full shards again.
+    // The old primary comes back as a synchronised replica of the new one (a replica that has not synchronised
+    // refuses to take over): the next test has three full shards again.
     rc.restart(victim.port);
     await until(async () => {
       const back = rc.nodes(replica.port).find((n) => n.id === victim.id);
-      return back && !back.failed && back.connected && back.role === 'slave';
-    }, 30_000, `the old primary ${victim.port} is back as a replica`);
+      return back && !back.failed && back.connected && back.role === 'slave' &&
+        /^master_link_status:up\s*$/m.test(rc.cli(victim.port, 'info', 'replication'));
+    }, 30_000, `the old primary ${victim.port} is back as a synchronised replica`);
   });
   }
 });
