@@ -7,16 +7,16 @@ namespace parley::net::engineio {
 void Registry::add(const std::string& sid, std::shared_ptr<EngineSession> session) {
   Shard& s = shard(sid);
   std::lock_guard lock(s.mutex);
-  s.sessions[sid] = std::move(session);
+  s.sessions[std::string_view(sid)] = std::move(session);
 }
 
-void Registry::remove(const std::string& sid) {
+void Registry::remove(std::string_view sid) {
   Shard& s = shard(sid);
   std::lock_guard lock(s.mutex);
   s.sessions.erase(sid);
 }
 
-std::shared_ptr<EngineSession> Registry::find(const std::string& sid) const {
+std::shared_ptr<EngineSession> Registry::find(std::string_view sid) const {
   Shard& s = shard(sid);
   std::lock_guard lock(s.mutex);
   auto it = s.sessions.find(sid);
@@ -25,7 +25,7 @@ std::shared_ptr<EngineSession> Registry::find(const std::string& sid) const {
 
 void Registry::clear() {
   for (auto& s : shards_) {
-    std::unordered_map<std::string, std::shared_ptr<EngineSession>> gone;
+    std::unordered_map<std::string_view, std::shared_ptr<EngineSession>> gone;
     {
       std::lock_guard lock(s.mutex);
       gone.swap(s.sessions);

@@ -1,12 +1,14 @@
 #pragma once
 // Registry: the node-wide map sid -> Engine.IO session. Each HTTP request of a polling session may arrive on
 // any TCP connection, hence on any event loop; the request finds its session here and posts to its loop.
-// Sharded by sid hash so lookups from many loops rarely contend.
+// Sharded by sid hash so lookups from many loops rarely contend. The key is a view of the session's own sid
+// (the entry holds the session, so the sid outlives it): no second copy of every sid.
 // Thread safety: every member function may be called from any thread.
 #include <array>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -16,12 +18,12 @@ class EngineSession;
 
 class Registry {
  public:
-  // Adds a session under its sid.
+  // Adds a session under its sid, which must be the session's own (session->sid()).
   void add(const std::string& sid, std::shared_ptr<EngineSession> session);
   // Removes the sid (no-op if absent).
-  void remove(const std::string& sid);
+  void remove(std::string_view sid);
   // The session with this sid, or null.
-  std::shared_ptr<EngineSession> find(const std::string& sid) const;
+  std::shared_ptr<EngineSession> find(std::string_view sid) const;
   // Removes every session.
   void clear();
   // Every registered session (shutdown).
@@ -30,9 +32,9 @@ class Registry {
  private:
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, std::shared_ptr<EngineSession>> sessions;
+    std::unordered_map<std::string_view, std::shared_ptr<EngineSession>> sessions;
   };
-  Shard& shard(const std::string& sid) const { return shards_[std::hash<std::string>{}(sid) % shards_.size()]; }
+  Shard& shard(std::string_view sid) const { return shards_[std::hash<std::string_view>{}(sid) % shards_.size()]; }
   mutable std::array<Shard, 16> shards_;
 };
 
