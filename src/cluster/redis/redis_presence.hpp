@@ -4,7 +4,7 @@
 //
 // Dead nodes: each node refreshes "P{node:<id>}:alive" (TTL 8 s) every 2 s; every 3 s each node looks for
 // nodes whose heartbeat expired and drops their connections scope by scope (atomic per scope, so only one
-// node reports each departure), calling the departure handler for users who thereby left a scope. After a
+// node reports each departure), calling the membership handler for users who thereby left a scope. After a
 // kill -9 a node's connections leave presence within about 11 s. At start a node drops what an earlier
 // process with its id left behind.
 //
