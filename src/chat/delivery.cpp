@@ -98,4 +98,14 @@ DeliveryPtr make_delivery(std::string_view event, std::string_view data_json) {
   return d;
 }
 
+DeliveryPtr make_delivery(const EnvelopeFields& fields) {
+  auto d = std::make_shared<Delivery>();
+  d->room = fields.room;
+  d->seq = fields.seq;
+  d->exclude_user = fields.exclude_user;
+  d->exclude_connection = fields.exclude_connection;
+  encode_all(*d, fields.event, fields.data_json);
+  return d;
+}
+
 }  // namespace parley::chat

@@ -46,5 +46,8 @@ std::string encode_envelope(const EnvelopeFields& fields);
 std::optional<Delivery> decode_envelope(std::string_view payload);
 // A Delivery for one push made here (no broker): every encoding of {event, data}.
 DeliveryPtr make_delivery(std::string_view event, std::string_view data_json);
+// The Delivery `fields` describe, made without the envelope's round trip (what decode_envelope would give for
+// encode_envelope(fields)): for a node whose broker is in process.
+DeliveryPtr make_delivery(const EnvelopeFields& fields);
 
 }  // namespace parley::chat

@@ -1,9 +1,5 @@
 #include "chat/message_json.hpp"
 
-#include <fmt/format.h>
-
-#include <iterator>
-
 #include "protocol/native.hpp"
 
 namespace parley::chat {
@@ -22,13 +18,21 @@ std::string message_data_json(const store::StoredMessage& m) {
     out += R"(,"room":)";
     protocol::append_json_string(out, m.room);
   }
-  fmt::format_to(std::back_inserter(out), R"(,"seq":{},"from":{{"id":{},"username":)", m.seq, m.from_id);
+  out += R"(,"seq":)";
+  protocol::append_int(out, m.seq);
+  out += R"(,"from":{"id":)";
+  protocol::append_int(out, m.from_id);
+  out += R"(,"username":)";
   protocol::append_json_string(out, m.from_name);
   out += '}';
-  if (pair) fmt::format_to(std::back_inserter(out), R"(,"to":{})", m.from_id == pair->first ? pair->second : pair->first);
+  if (pair) {
+    out += R"(,"to":)";
+    protocol::append_int(out, m.from_id == pair->first ? pair->second : pair->first);
+  }
   out += R"(,"text":)";
   protocol::append_json_string(out, m.text);
-  fmt::format_to(std::back_inserter(out), R"(,"ts":{})", m.ts);
+  out += R"(,"ts":)";
+  protocol::append_int(out, m.ts);
   if (!m.client_msg_id.empty()) {
     out += R"(,"clientMsgId":)";
     protocol::append_json_string(out, m.client_msg_id);

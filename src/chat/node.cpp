@@ -42,25 +42,28 @@ std::string Node::next_connection_id() {
 }
 
 // Decodes once, then hands the same Delivery to each loop that has sessions in the channel.
-void Node::on_broker_message(std::string_view channel_view, std::string_view payload) {
-  core::metrics().broker_received.fetch_add(1, std::memory_order_relaxed);
+void Node::on_broker_message(std::string_view channel, std::string_view payload) {
   auto decoded = decode_envelope(payload);
   if (!decoded) {
-    spdlog::warn("dropping a malformed broker message on {}", channel_view);
+    spdlog::warn("dropping a malformed broker message on {}", channel);
     return;
   }
-  auto delivery = std::make_shared<const Delivery>(std::move(*decoded));
-  std::string channel(channel_view);
+  dispatch(channel, std::make_shared<const Delivery>(std::move(*decoded)));
+}
+
+void Node::dispatch(std::string_view channel, const DeliveryPtr& delivery) {
+  core::metrics().broker_received.fetch_add(1, std::memory_order_relaxed);
+  std::string name(channel);
   std::vector<size_t> targets;
   {
     std::lock_guard lock(channels_mutex_);
-    auto it = channels_.find(channel);
+    auto it = channels_.find(name);
     if (it == channels_.end()) return;
     for (size_t i = 0; i < it->second.on_loop.size(); ++i)
       if (it->second.on_loop[i]) targets.push_back(i);
   }
   for (size_t loop : targets) {
-    if (inboxes_[loop]->inbox.add(channel, delivery))
+    if (inboxes_[loop]->inbox.add(name, delivery))
       boost::asio::post(deps_.loops[loop], [this, loop] { deliver_inbox(loop); });
   }
 }
@@ -108,9 +111,21 @@ void Node::unsubscribe_local(Session& session, const std::string& channel) {
 }
 
 void Node::publish_envelope(const std::string& channel, const EnvelopeFields& fields) {
-  core::metrics().broker_published.fetch_add(1, std::memory_order_relaxed);
-  if (fields.seq > 0) deps_.broker->publish_sequenced(channel, encode_envelope(fields));
-  else deps_.broker->publish(channel, encode_envelope(fields));
+  publish_envelope(std::span(&channel, 1), fields);
+}
+
+void Node::publish_envelope(std::span<const std::string> channels, const EnvelopeFields& fields) {
+  core::metrics().broker_published.fetch_add(channels.size(), std::memory_order_relaxed);
+  if (deps_.broker->in_process()) {
+    const DeliveryPtr delivery = make_delivery(fields);
+    for (const std::string& channel : channels) dispatch(channel, delivery);
+    return;
+  }
+  const std::string envelope = encode_envelope(fields);
+  for (const std::string& channel : channels) {
+    if (fields.seq > 0) deps_.broker->publish_sequenced(channel, envelope);
+    else deps_.broker->publish(channel, envelope);
+  }
 }
 
 void Node::attach(const SessionPtr& session) {

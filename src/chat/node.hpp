@@ -5,7 +5,8 @@
 // Life of a room message: handle(message:send) on the sender's loop -> validate, rate limit ->
 // Store::append_message (store thread; committed) -> Broker::publish("room:<r>", envelope) from the store
 // callback, so a room is published in seq order -> on_broker_message decodes the envelope once into a
-// Delivery (both wire encodings) -> the Inbox of every loop that has members -> Hub::deliver pushes the
+// Delivery (both wire encodings; a single node with the in-process broker makes the Delivery at once, with no
+// envelope) -> dispatch: the Inbox of every loop that has members -> Hub::deliver pushes the
 // same buffer to each local member -> the sender's reply {id, seq, ts} is posted to its loop.
 //
 // Thread safety: handle/attach/detach are called on the session's own loop. publish() and the HTTP helpers
@@ -16,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -93,11 +95,16 @@ class Node {
   static const EventHandler kEventHandlers[];
 
   void on_broker_message(std::string_view channel, std::string_view payload);
+  // Hands `delivery` to the inbox of every loop with sessions in `channel` (from any thread).
+  void dispatch(std::string_view channel, const DeliveryPtr& delivery);
   // On the loop: hands everything in its inbox to its Hub, a channel at a time.
   void deliver_inbox(size_t loop);
   void subscribe_local(Session& session, const std::string& channel);
   void unsubscribe_local(Session& session, const std::string& channel);
+  // Publishes one push to `channel` (or to each of `channels`, encoded once). With an in-process broker the
+  // push goes straight to this node's subscribers, without the envelope's encoding and decoding.
   void publish_envelope(const std::string& channel, const struct EnvelopeFields& fields);
+  void publish_envelope(std::span<const std::string> channels, const struct EnvelopeFields& fields);
 
   void join_room(const SessionPtr& s, const protocol::Request& req);
   void finish_join(const SessionPtr& s, const protocol::Request& req, const std::string& room,
@@ -129,8 +136,8 @@ class Node {
   void list_presence(const SessionPtr& s, const protocol::Request& req);
   void list_rooms(const SessionPtr& s, const protocol::Request& req);
   void read_history(const SessionPtr& s, const protocol::Request& req);
-  // Runs `then` on the session's loop if the user may send now; answers rate_limited otherwise.
-  void with_rate_token(const SessionPtr& s, const protocol::Request& req, std::function<void()> then);
+  // Stores `m` (store_message) if the user may send now; answers rate_limited otherwise.
+  void store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
   void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
   // From the store callback of a new message: to its room, or to both users of its conversation.
   void publish_message(const store::StoredMessage& m, std::string_view sender_connection);

@@ -1,5 +1,4 @@
 // Node: messages (docs/protocol.md §3: message:send, message:private and its alias, history).
-#include <fmt/format.h>
 
 #include <iterator>
 #include <optional>
@@ -26,8 +25,7 @@ namespace {
 // of the whole JSON document.
 protocol::Request reply_handle(const protocol::Request& req) { return {req.event, nullptr, req.id}; }
 
-void answer_rate(const SessionPtr& s, const protocol::Request& req, bool allowed, const std::function<void()>& then) {
-  if (allowed) return then();
+void refuse_rate(const SessionPtr& s, const protocol::Request& req) {
   core::metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
   s->reply_error(req, {ErrorCode::rate_limited, "too many messages; slow down"});
 }
@@ -37,31 +35,34 @@ void answer_rate(const SessionPtr& s, const protocol::Request& req, bool allowed
 std::string sent_reply(const store::StoredMessage& m) {
   std::string out = R"({"id":)";
   protocol::append_json_string(out, m.id);
-  fmt::format_to(std::back_inserter(out), R"(,"seq":{},"ts":{})", m.seq, m.ts);
-  if (auto pair = store::conversation_users(m.room))
-    fmt::format_to(std::back_inserter(out), R"(,"to":{})", m.from_id == pair->first ? pair->second : pair->first);
+  out += R"(,"seq":)";
+  protocol::append_int(out, m.seq);
+  out += R"(,"ts":)";
+  protocol::append_int(out, m.ts);
+  if (auto pair = store::conversation_users(m.room)) {
+    out += R"(,"to":)";
+    protocol::append_int(out, m.from_id == pair->first ? pair->second : pair->first);
+  }
   out += '}';
   return out;
 }
 
 }  // namespace
 
-// Checked last, after every other validation, so a refused message costs no token. On the session's loop.
-void Node::with_rate_token(const SessionPtr& s, const protocol::Request& req, std::function<void()> then) {
-  // A node-local limiter answers inline: then the work runs now, with no hop through the loop's queue. The
-  // marker tells an inline answer (same thread, still inside try_acquire) from one on another thread.
-  thread_local const void* answering_inline = nullptr;
-  const int marker = 0;
-  answering_inline = &marker;
-  deps_.rate_limit->try_acquire(
-      s->identity().user_id, [s, req = reply_handle(req), then = std::move(then), key = &marker](bool allowed) {
-        if (answering_inline == key) {
-          answering_inline = nullptr;
-          return answer_rate(s, req, allowed, then);
-        }
-        on_loop(s, [s, req, allowed, then] { answer_rate(s, req, allowed, then); });
-      });
-  answering_inline = nullptr;
+// Checked last, after every other validation, so a refused message costs no token. On the session's loop; a
+// limiter that answers at once (the node-local one) costs no hop through the loop's queue.
+void Node::store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage m) {
+  const int64_t user_id = s->identity().user_id;
+  if (std::optional<bool> allowed = deps_.rate_limit->try_acquire_now(user_id)) {
+    if (*allowed) return store_message(s, req, std::move(m));
+    return refuse_rate(s, req);
+  }
+  deps_.rate_limit->try_acquire(user_id, [this, s, req = reply_handle(req), m = std::move(m)](bool allowed) mutable {
+    on_loop(s, [this, s, req, allowed, m = std::move(m)]() mutable {
+      if (allowed) return store_message(s, req, std::move(m));
+      refuse_rate(s, req);
+    });
+  });
 }
 
 void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
@@ -79,9 +80,7 @@ void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
   m.from_name = s->identity().username;
   m.text = std::move(*text);
   m.client_msg_id = std::move(*client_msg_id);
-  with_rate_token(s, req, [this, s, req = reply_handle(req), m = std::move(m)]() mutable {
-    store_message(s, req, std::move(m));
-  });
+  store_within_rate(s, req, std::move(m));
 }
 
 // Stores the message (a room's, or a conversation's when m.room is a conversation key), then publishes it and
@@ -89,7 +88,12 @@ void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
 // stored or pushed again.
 void Node::store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m) {
   m.ts = core::now_ms();
-  m.id = fmt::format("{}-{:x}-{:x}", deps_.node_id, m.ts, next_message_.fetch_add(1, std::memory_order_relaxed));
+  m.id.reserve(deps_.node_id.size() + 24);  // "<node>-<ts hex>-<counter hex>"
+  m.id = deps_.node_id;
+  m.id += '-';
+  protocol::append_int(m.id, m.ts, 16);
+  m.id += '-';
+  protocol::append_int(m.id, static_cast<int64_t>(next_message_.fetch_add(1, std::memory_order_relaxed)), 16);
   if (!m.client_msg_id.empty()) prune_idempotency_keys_now_and_then(m.ts);
   double started = core::monotonic_seconds();
   // The callback runs on the store thread in seq order per room: publishing here keeps the room ordered.
@@ -123,8 +127,8 @@ void Node::publish_message(const store::StoredMessage& m, std::string_view sende
   auto pair = store::conversation_users(m.room);
   if (!pair) return publish_envelope(room_channel(m.room), fields);
   fields.exclude_connection = sender_connection;
-  publish_envelope(user_channel(pair->first), fields);
-  if (pair->second != pair->first) publish_envelope(user_channel(pair->second), fields);
+  const std::string channels[] = {user_channel(pair->first), user_channel(pair->second)};
+  publish_envelope(std::span(channels, pair->first == pair->second ? 1 : 2), fields);
 }
 
 void Node::prune_idempotency_keys_now_and_then(int64_t now_ms) {
@@ -191,7 +195,7 @@ void Node::send_private(const SessionPtr& s, const protocol::Request& req, bool 
   with_user(s, req.data, alias ? "participantId" : "to", alias ? "" : "toUsername",
             [this, s, req = reply_handle(req), m = std::move(m)](const store::User& to) mutable {
               m.room = store::conversation_key(m.from_id, to.id);
-              with_rate_token(s, req, [this, s, req, m = std::move(m)]() mutable { store_message(s, req, std::move(m)); });
+              store_within_rate(s, req, std::move(m));
             },
             req);
 }

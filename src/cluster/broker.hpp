@@ -44,6 +44,9 @@ class Broker {
   virtual std::string problem() const { return {}; }
   // Messages received from the broker since start, for /metrics.
   virtual uint64_t received_count() const = 0;
+  // True when the broker carries nothing between processes (the local one): a publisher may then deliver to
+  // its own subscribers directly, skipping the envelope's encoding and decoding.
+  virtual bool in_process() const { return false; }
   // "local", "redis" or "redis-cluster", for /readyz.
   virtual std::string kind() const { return "local"; }
 };

@@ -19,6 +19,7 @@ class LocalBroker final : public Broker {
   void unsubscribe(const std::string& channel) override;
   void publish(const std::string& channel, std::string payload) override;
   bool healthy() const override { return true; }
+  bool in_process() const override { return true; }
   uint64_t received_count() const override { return received_.load(std::memory_order_relaxed); }
 
  private:

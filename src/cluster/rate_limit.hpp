@@ -6,6 +6,7 @@
 // Thread safety: all methods safe from any thread.
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 namespace parley::cluster {
 
@@ -13,6 +14,9 @@ class RateLimit {
  public:
   virtual ~RateLimit() = default;
   virtual void try_acquire(int64_t user_id, std::function<void(bool)> done) = 0;
+  // The same answer, given at once when no I/O is needed (the local limiter); nullopt (nothing taken) when the
+  // caller must use try_acquire.
+  virtual std::optional<bool> try_acquire_now(int64_t user_id) { return std::nullopt; }
 };
 
 }  // namespace parley::cluster

@@ -1,5 +1,8 @@
 #include "protocol/native.hpp"
 
+#include <charconv>
+#include <iterator>
+
 #include "core/json.hpp"
 
 namespace parley::protocol {
@@ -60,6 +63,12 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void append_int(std::string& out, int64_t n, int base) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), n, base);
+  out.append(digits, end);
+}
+
 std::string encode_native_push(std::string_view event, std::string_view data_json) {
   std::string out;
   out.reserve(event.size() + data_json.size() + 24);
@@ -72,7 +81,12 @@ std::string encode_native_push(std::string_view event, std::string_view data_jso
 }
 
 std::string encode_native_reply_ok(const json::value& id, std::string_view data_json) {
-  std::string out = R"({"id":)" + json::serialize(id) + R"(,"ok":true,"data":)";
+  std::string out;
+  out.reserve(data_json.size() + 40);
+  out += R"({"id":)";
+  if (id.is_int64()) append_int(out, id.get_int64());
+  else out += json::serialize(id);
+  out += R"(,"ok":true,"data":)";
   out += data_json.empty() ? std::string_view("null") : data_json;
   out += '}';
   return out;

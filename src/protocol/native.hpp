@@ -41,5 +41,8 @@ std::string json_quote(std::string_view s);
 // Appends the JSON string literal for `s` (valid UTF-8) to `out`, escaping as Boost.JSON does: hot paths
 // build small JSON documents by hand instead of through a json::object.
 void append_json_string(std::string& out, std::string_view s);
+// Appends `n` in decimal (base 10) or lower-case hex (base 16): the hot paths' JSON numbers and message ids,
+// without a format string to parse per call.
+void append_int(std::string& out, int64_t n, int base = 10);
 
 }  // namespace parley::protocol

@@ -111,6 +111,7 @@ class Store {
   virtual void list_rooms(std::string after, int limit, Callback<std::vector<std::string>> done) = 0;
 
   // Appends a message to its room (creating the room if needed), assigning the next seq. See contract above.
+  // The message id is the caller's, unique by construction (node id, time, counter): the store does not check it.
   virtual void append_message(NewMessage message, Callback<StoredMessage> done) = 0;
   // Adds the room to the user's rooms (creating the room if needed); answers its last seq and the user's read
   // seq. Reads only, when both exist already. A user who has created `max_created` rooms already (0: no

@@ -139,12 +139,7 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
       .add(message.ts)
       .add(message.client_msg_id);
   core::Result<Rows> rows = connection_->run("append", params, "append_message");
-  if (!rows) {
-    if (rows.error().code == core::ErrorCode::conflict) {
-      return core::Error{core::ErrorCode::conflict, "message id '" + message.id + "' already exists"};
-    }
-    return rows.error();
-  }
+  if (!rows) return rows.error();
   if (rows->size() == 0) return missing_row("append_message");
   const int64_t seq = rows->int64(0, 0);
   if (seq == 1) {

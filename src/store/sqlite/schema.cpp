@@ -83,6 +83,26 @@ constexpr Migration kMigrations[] = {
       ALTER TABLE rooms ADD COLUMN created_by INTEGER;
       CREATE INDEX rooms_by_creator ON rooms (created_by) WHERE created_by IS NOT NULL;
     )sql"},
+    // messages without the unique index on id: nothing reads a message by id, ids are unique by construction
+    // (node id, time, counter), and the index was a third b-tree insert per stored message. SQLite cannot drop
+    // a column's UNIQUE constraint, so the table is copied (rowids renumbered in (room, seq) order).
+    {6, R"sql(
+      CREATE TABLE messages_v6 (
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        from_id INTEGER NOT NULL,
+        from_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        client_msg_id TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (room, seq)
+      );
+      INSERT INTO messages_v6 SELECT room, seq, id, from_id, from_name, text, ts, client_msg_id
+        FROM messages ORDER BY room, seq;
+      DROP TABLE messages;
+      ALTER TABLE messages_v6 RENAME TO messages;
+    )sql"},
 };
 
 core::Result<int> current_version(Connection& connection) {

@@ -200,12 +200,7 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
         .bind(6, message.text)
         .bind(7, message.ts)
         .bind(8, message.client_msg_id);
-    if (auto done = insert.run(); !done) {
-      if (done.error().code == core::ErrorCode::conflict) {
-        return core::Error{core::ErrorCode::conflict, "message id '" + message.id + "' already exists"};
-      }
-      return done.error();
-    }
+    if (auto done = insert.run(); !done) return done.error();
   }
   if (keyed) {
     Query record(record_key_);

@@ -164,6 +164,68 @@ TEST(SqliteStoreOpen, AFileOfTheLastReleaseKeepsItsRoomsAndSeqsAndGainsTheNewTab
   EXPECT_EQ(sync.append(dm)->seq, 1);
 }
 
+// A file as the release of 2026-12-06 left it (schema 5: messages.id still UNIQUE), with a room message and a
+// direct message sent with a clientMsgId.
+constexpr const char* kVersionFiveFile = R"sql(
+  CREATE TABLE schema_version (version INTEGER PRIMARY KEY);
+  INSERT INTO schema_version (version) VALUES (1), (2), (3), (4), (5);
+  CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT UNIQUE NOT NULL, password_hash TEXT NOT NULL,
+                      created_at INTEGER);
+  CREATE TABLE rooms (name TEXT PRIMARY KEY, created_at INTEGER, created_by INTEGER);
+  CREATE INDEX rooms_by_creator ON rooms (created_by) WHERE created_by IS NOT NULL;
+  CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT UNIQUE NOT NULL,
+                         from_id INTEGER NOT NULL, from_name TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL,
+                         client_msg_id TEXT NOT NULL DEFAULT '', PRIMARY KEY (room, seq));
+  CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE memberships (user_id INTEGER NOT NULL, room TEXT NOT NULL, joined_at INTEGER NOT NULL,
+                            PRIMARY KEY (user_id, room)) WITHOUT ROWID;
+  CREATE TABLE read_markers (user_id INTEGER NOT NULL, room TEXT NOT NULL, seq INTEGER NOT NULL,
+                             PRIMARY KEY (user_id, room)) WITHOUT ROWID;
+  CREATE TABLE conversations (user_id INTEGER NOT NULL, other_id INTEGER NOT NULL, room TEXT NOT NULL,
+                              PRIMARY KEY (user_id, other_id)) WITHOUT ROWID;
+  CREATE TABLE idempotency_keys (user_id INTEGER NOT NULL, client_msg_id TEXT NOT NULL, room TEXT NOT NULL,
+                                 seq INTEGER NOT NULL, ts INTEGER NOT NULL,
+                                 PRIMARY KEY (user_id, client_msg_id)) WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_by_ts ON idempotency_keys (ts);
+  INSERT INTO users (id, username, password_hash, created_at) VALUES (1, 'alice', 'hash', 1), (2, 'bob', 'hash', 1);
+  INSERT INTO rooms (name, created_at, created_by) VALUES ('a', 1, 1), ('dm:1:2', 1, NULL);
+  INSERT INTO messages (room, seq, id, from_id, from_name, text, ts, client_msg_id) VALUES
+    ('a', 1, 'n-1', 1, 'alice', 'hello room', 1700000000000, ''),
+    ('dm:1:2', 1, 'n-2', 1, 'alice', 'hello bob', 1700000000000, 'k-1');
+  INSERT INTO conversations (user_id, other_id, room) VALUES (1, 2, 'dm:1:2'), (2, 1, 'dm:1:2');
+  INSERT INTO idempotency_keys (user_id, client_msg_id, room, seq, ts) VALUES (1, 'k-1', 'dm:1:2', 1, 1700000000000);
+)sql";
+
+TEST(SqliteStoreOpen, AFileOfSchemaFiveLosesTheIndexOnMessageIdsAndKeepsItsMessagesAndKeys) {
+  TempDir dir;
+  const std::string path = dir.file("parley.db");
+  ASSERT_TRUE(write_file(path, kVersionFiveFile));
+  EXPECT_EQ(query_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'messages'"), 2);
+  auto opened = SqliteStore::open(path);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(query_int(path, "SELECT max(version) FROM schema_version"), sqlite::latest_schema_version());
+  // Only the (room, seq) primary key is left.
+  EXPECT_EQ(query_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'messages'"), 1);
+  SyncStore sync(**opened);
+  auto dms = sync.before(conversation_key(1, 2), std::nullopt, 10);
+  ASSERT_TRUE(dms.ok());
+  ASSERT_EQ(dms->size(), 1u);
+  EXPECT_EQ(dms->front().id, "n-2");
+  EXPECT_EQ(dms->front().text, "hello bob");
+  EXPECT_EQ(dms->front().client_msg_id, "k-1");
+  // The resend of the old key still answers the stored message, and nothing new is stored.
+  NewMessage resend = make_message(conversation_key(1, 2), "n-3", "hello bob");
+  resend.client_msg_id = "k-1";
+  auto replayed = sync.append(resend);
+  ASSERT_TRUE(replayed.ok()) << replayed.error().message;
+  EXPECT_TRUE(replayed->replayed);
+  EXPECT_EQ(replayed->id, "n-2");
+  EXPECT_EQ(replayed->seq, 1);
+  EXPECT_EQ(sync.append(make_message(conversation_key(1, 2), "n-4"))->seq, 2);
+  EXPECT_EQ(sync.append(make_message("a", "n-5"))->seq, 2);
+  EXPECT_EQ(seqs(*sync.before("a", std::nullopt, 10)), (std::vector<int64_t>{1, 2}));
+}
+
 TEST(SqliteStoreOpen, NewerSchemaIsRefused) {
   TempDir dir;
   const std::string path = dir.file("parley.db");

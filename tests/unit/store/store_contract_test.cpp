@@ -166,15 +166,6 @@ TEST_P(StoreContract, CreatesAndFindsUsers) {
   EXPECT_EQ(by_id->username, "bob");
 }
 
-TEST_P(StoreContract, DuplicateMessageIdIsConflictAndUsesNoSeq) {
-  ASSERT_EQ(sync().append(make_message("r", "m1"))->seq, 1);
-  auto dup = sync().append(make_message("r", "m1"));
-  ASSERT_FALSE(dup.ok());
-  EXPECT_EQ(dup.error().code, ErrorCode::conflict);
-  EXPECT_EQ(sync().append(make_message("r", "m2"))->seq, 2);
-  EXPECT_EQ(sync().ensure_room("r").value(), 2);
-}
-
 TEST_P(StoreContract, DuplicateUsernameIsConflict) {
   ASSERT_TRUE(sync().create_user("alice").ok());
   auto again = sync().create_user("alice", "other");
