@@ -59,7 +59,7 @@ void prefetch_room_state(const Session* session) {
 void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliveries) {
   auto it = channels_.find(channel);
   if (it == channels_.end()) return;
-  const std::vector<Session*>& members = it->second;
+  const Members& members = it->second;
   for (size_t i = 0; i < std::min(connection_ahead, members.size()); ++i) prefetch_connection(members[i]);
   uint64_t count = 0;
   for (size_t i = 0; i < members.size(); ++i) {

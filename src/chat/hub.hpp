@@ -3,6 +3,7 @@
 // Channels: "room:<name>", "user:<id>", "all". Fan-out walks a vector of raw pointers: sessions remove
 // themselves (Node::detach) before they are destroyed.
 // Thread safety: one Hub per loop, used on that loop only.
+#include <boost/container/small_vector.hpp>
 #include <functional>
 #include <span>
 #include <string>
@@ -31,8 +32,10 @@ class Hub {
   std::vector<SessionPtr> sessions(const std::string& channel) const;
 
  private:
+  // Most channels are a user's ("user:<id>"), with one session: kept inline, a list costs no block of its own.
+  using Members = boost::container::small_vector<Session*, 1>;
   GapHandler on_gap_;
-  std::unordered_map<std::string, std::vector<Session*>> channels_;
+  std::unordered_map<std::string, Members> channels_;
 };
 
 // Pushes a room or conversation message to one session in seq order (room_order.hpp): drops what it already
