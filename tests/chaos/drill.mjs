@@ -4,8 +4,10 @@
 // stored twice, shown out of order or answered differently on a resend.
 //
 //   node tests/chaos/drill.mjs [--duration S] [--faults N] [--seed N] [--nodes N] [--users N] [--rooms N]
-//                              [--abusers N] [--redis-cluster]
-//   (also PARLEY_DRILL_DURATION, _FAULTS, _SEED, _NODES, _USERS, _ROOMS, _ABUSERS, PARLEY_DRILL_REDIS_CLUSTER=1)
+//                              [--abusers N] [--redis-cluster] [--kinds node_kill,redis,postgres]
+//   (also PARLEY_DRILL_DURATION, _FAULTS, _SEED, _NODES, _USERS, _ROOMS, _ABUSERS, _KINDS,
+//   PARLEY_DRILL_REDIS_CLUSTER=1). --kinds limits the faults to some kinds (e.g. --redis-cluster --kinds redis:
+//   only Redis Cluster failovers), taken in turn.
 //
 // Traffic: native (`ws`) and stock socket.io-client users (websocket, polling, polling+upgrade), all through
 // nginx, each in every room and sending direct messages to the next user (a ring, so each conversation has one
@@ -60,6 +62,7 @@ export function parseArgs(argv, env = process.env) {
     rooms: num(env.PARLEY_DRILL_ROOMS, 3),
     abusers: num(env.PARLEY_DRILL_ABUSERS, 3),
     redisCluster: env.PARLEY_DRILL_REDIS_CLUSTER === '1',
+    kinds: (env.PARLEY_DRILL_KINDS || 'node_kill,redis,postgres').split(','),
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
@@ -73,12 +76,15 @@ export function parseArgs(argv, env = process.env) {
       case '--rooms': o.rooms = Number(value()); break;
       case '--abusers': o.abusers = Number(value()); break;
       case '--redis-cluster': o.redisCluster = true; break;
+      case '--kinds': o.kinds = value().split(','); break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
   if (o.seed === undefined || Number.isNaN(o.seed)) o.seed = Math.floor(Math.random() * 2 ** 31);
   if (!(o.users >= 3)) throw new Error('--users must be at least 3 (the DM ring)');
   if (!(o.nodes >= 2)) throw new Error('--nodes must be at least 2');
+  const known = ['node_kill', 'redis', 'postgres'];
+  if (!o.kinds.length || o.kinds.some((k) => !known.includes(k))) throw new Error(`--kinds takes ${known.join(', ')}`);
   return o;
 }
 
@@ -280,7 +286,7 @@ async function drill(c, opts, { sub, faultRng, abuseRng, say }) {
   }, 300);
 
   // ---- faults -------------------------------------------------------------------------------------------
-  const kinds = ['node_kill', 'redis', 'postgres'];
+  const kinds = opts.kinds;
   const plan = Array.from({ length: opts.faults }, (_, k) => kinds[k % kinds.length]);
   for (let k = plan.length - 1; k > 0; k--) {
     const j = Math.floor(faultRng() * (k + 1));
