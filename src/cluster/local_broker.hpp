@@ -1,6 +1,7 @@
 #pragma once
 // LocalBroker: the single-node Broker. publish() hands the message straight to the handler when its channel
-// is subscribed, on the publisher's thread, so per-thread publish order is kept.
+// is subscribed, on the publisher's thread, so per-thread publish order is kept. It says in_process(): the
+// Node then delivers its publishes itself (Node::dispatch) without an envelope, and only subscribes here.
 // Thread safety: all methods safe from any thread (a shared mutex guards the subscription set).
 #include <atomic>
 #include <shared_mutex>
