@@ -1,10 +1,12 @@
 #pragma once
 // PostgresStore: the shared durable Store of a Parley cluster, on PostgreSQL through libpq.
 //
-// libpq runs on the store's own threads, never on a network loop. One writer thread owns the write connection
-// and commits every write waiting in its queue in one transaction (group commit, synchronous_commit on, a
-// SAVEPOINT per job), so a callback only ever reports committed data. A small pool of reader threads, one
-// connection each, serves lookups and history. Statements are prepared once per connection.
+// The pooled store skeleton (common/pooled_store.hpp) over PostgreSQL. libpq runs on the store's own
+// threads, never on a network loop. One writer thread owns the write connection and commits every write
+// waiting in its queue in one transaction (group commit, synchronous_commit on, a SAVEPOINT per job, row
+// locks taken in one order; postgres/committer.hpp), so a callback only ever reports committed data. A small
+// pool of reader threads, one connection each, serves lookups and history. Statements are prepared once per
+// connection.
 //
 // Several nodes may append to one room at the same time: the seq comes from an upsert on the room's row
 // (`last_seq = rooms.last_seq + 1 … RETURNING last_seq`) in the same transaction as the message, so seqs are
@@ -12,25 +14,26 @@
 // together.
 //
 // When the server goes away, calls answer `unavailable` (at once, without waiting for the network) and the
-// connections are reopened with backoff; ping() reports it. See store.hpp for the contract; src/store/postgres/
-// holds the pieces.
+// connections are reopened with backoff (postgres/link.hpp); ping() reports it. See store.hpp for the
+// contract; src/store/postgres/ holds the SQL and the connections.
 // Thread safety: all methods may be called from any thread concurrently, except that flush() and the
 // destructor must not be called from inside a store callback (they wait for the store's own threads).
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "core/error.hpp"
-#include "store/store.hpp"
+#include "store/common/pooled_store.hpp"
 
 namespace parley::store {
 
 namespace postgres {
-class Writer;
-class ReaderPool;
+class ReadOps;
+template <class Statements>
+class Link;
+using Reader = Link<ReadOps>;  // a reader: a self-healing connection with the read statements
+class Committer;
 }  // namespace postgres
 
 // Tuning of PostgresStore; the defaults suit a node of a small cluster.
@@ -43,7 +46,7 @@ struct PostgresOptions {
   std::chrono::milliseconds max_backoff{2000};    // …doubling up to this
 };
 
-class PostgresStore final : public Store {
+class PostgresStore final : public common::PooledStore<postgres::Reader, postgres::Committer> {
  public:
   // Connects to `url` (postgres://user@host:port/db, postgresql://…, or a libpq key=value conninfo), applies
   // pending schema migrations and starts the store threads. Answers an error with one readable line (the URL
@@ -51,42 +54,8 @@ class PostgresStore final : public Store {
   // holds a newer schema.
   static core::Result<std::unique_ptr<PostgresStore>> open(const std::string& url, PostgresOptions options = {});
 
-  // Flushes, then stops and joins the store threads.
-  ~PostgresStore() override;
-
-  void create_user(std::string username, std::string password_hash, Callback<User> done) override;
-  void find_user(std::string username, Callback<UserCredentials> done) override;
-  void find_user_by_id(int64_t id, Callback<User> done) override;
-  void ensure_room(std::string room, Callback<int64_t> done) override;
-  void list_rooms(std::string after, int limit, Callback<std::vector<std::string>> done) override;
-  void append_message(NewMessage message, Callback<StoredMessage> done) override;
-  // `limit` is clamped to [1, 1000].
-  void messages_before(std::string room, std::optional<int64_t> before, int limit,
-                       Callback<std::vector<StoredMessage>> done) override;
-  // `limit` is clamped to [1, 1000].
-  void messages_after(std::string room, int64_t after, int limit,
-                      Callback<std::vector<StoredMessage>> done) override;
-  // Answers ok when a reader can run a query and the writer's connection is up (a writer that lost its
-  // connection is asked to reconnect first).
-  void join_room(int64_t user_id, std::string room, int64_t max_created, Callback<RoomJoin> done) override;
-  void leave_room(int64_t user_id, std::string room, Callback<core::Unit> done) override;
-  void user_rooms(int64_t user_id, Callback<std::vector<ReadState>> done) override;
-  void conversations(int64_t user_id, Callback<std::vector<Conversation>> done) override;
-  void mark_read(int64_t user_id, std::string room, int64_t seq, Callback<int64_t> done) override;
-  void prune_idempotency_keys(int64_t cutoff_ms, Callback<int64_t> done) override;
-  void keep_setting(std::string name, std::string value_if_absent, Callback<std::string> done) override;
-  void ping(Callback<core::Unit> done) override;
-  // Blocks until every read and write queued before has completed and its callback has run.
-  void flush() override;
-
-  // How many write transactions have committed since open (one per group-committed batch).
-  uint64_t commits() const;
-
  private:
-  PostgresStore(std::unique_ptr<postgres::Writer> writer, std::unique_ptr<postgres::ReaderPool> readers);
-
-  std::unique_ptr<postgres::Writer> writer_;
-  std::unique_ptr<postgres::ReaderPool> readers_;
+  using PooledStore::PooledStore;
 };
 
 }  // namespace parley::store

@@ -3,7 +3,8 @@
 // the next get() reconnects and prepares again, at once the first time and then no more often than an
 // exponential backoff allows; in between, get() answers `unavailable` without touching the network, so a dead
 // server costs callers no waiting.
-// `Ops` must provide `static core::Result<Ops> prepare(Connection&)` and keep using that Connection.
+// `Statements` must provide `static core::Result<Statements> prepare(Connection&)` and keep using that
+// Connection. A Link<ReadOps> is a reader of the store's ReaderPool (store/common/reader_pool.hpp).
 // Thread safety: none; a Link belongs to one store thread.
 #include <algorithm>
 #include <chrono>
@@ -26,9 +27,10 @@ struct LinkOptions {
   std::chrono::milliseconds max_backoff{2000};
 };
 
-template <class Ops>
+template <class Statements>
 class Link {
  public:
+  using Ops = Statements;
   using Clock = std::chrono::steady_clock;
 
   // A Link to `url`; `name` labels it in logs ("writer", "reader 1").
@@ -73,6 +75,11 @@ class Link {
 
   // True while the current connection is usable.
   bool connected() const { return connection_ && connection_->ok(); }
+
+  // Whether a write may still succeed after a read failed with `error`: not when the server is unreachable.
+  static bool writer_may_succeed_after(const core::Error& error) {
+    return error.code != core::ErrorCode::unavailable;
+  }
 
  private:
   // Forgets the broken connection; the next get() may reconnect at once if no backoff is pending.

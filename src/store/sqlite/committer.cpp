@@ -1,7 +1,6 @@
-#include "store/sqlite/writer.hpp"
+#include "store/sqlite/committer.hpp"
 
-#include <string>
-#include <vector>
+#include <utility>
 
 namespace parley::store::sqlite {
 
@@ -14,7 +13,7 @@ core::Result<core::Unit> execute(Statement& statement) {
 
 }  // namespace
 
-core::Result<std::unique_ptr<Writer>> Writer::start(Connection connection, size_t max_batch) {
+core::Result<Committer> Committer::prepare(Connection connection) {
   core::Result<WriteOps> ops = WriteOps::prepare(connection);
   if (!ops) return ops.error();
   TransactionStatements transaction;
@@ -28,38 +27,11 @@ core::Result<std::unique_ptr<Writer>> Writer::start(Connection connection, size_
     if (!prepared) return prepared.error();
     *statement = std::move(*prepared);
   }
-  std::unique_ptr<Writer> writer(
-      new Writer(std::move(connection), std::move(*ops), std::move(transaction), max_batch == 0 ? 1 : max_batch));
-  writer->thread_ = std::thread([w = writer.get()] { w->run(); });
-  return writer;
+  return Committer(std::move(connection), std::move(*ops), std::move(transaction));
 }
 
-Writer::Writer(Connection connection, WriteOps ops, TransactionStatements transaction, size_t max_batch)
-    : connection_(std::move(connection)),
-      ops_(std::move(ops)),
-      transaction_(std::move(transaction)),
-      max_batch_(max_batch) {}
-
-Writer::~Writer() { stop(); }
-
-void Writer::stop() {
-  queue_.close();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Writer::run() {
-  while (true) {
-    Queue::Batch batch = queue_.pop(max_batch_);
-    if (batch.jobs.empty()) return;
-    run_batch(batch.jobs);
-    // Callbacks run in queue order, after the commit and outside every lock.
-    for (std::unique_ptr<WriteJob>& job : batch.jobs) job->finish();
-    batch.jobs.clear();
-    queue_.finish(batch);
-  }
-}
-
-void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
+uint64_t Committer::run_batch(std::vector<std::unique_ptr<Job>>& jobs) {
+  uint64_t commits = 0;
   size_t next = 0;
   while (next < jobs.size()) {
     const size_t first = next;
@@ -75,7 +47,7 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
                                                    ? core::ErrorCode::unavailable
                                                    : core::ErrorCode::internal,
                                                "store transaction could not begin: " + begun.error().message});
-      return;
+      return commits;
     }
     bool transaction_lost = false;
     while (next < jobs.size() && !transaction_lost) {
@@ -98,11 +70,12 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
                                         "store commit failed: " + committed.error().message});
       continue;
     }
-    commits_.fetch_add(1, std::memory_order_relaxed);
+    ++commits;
   }
+  return commits;
 }
 
-bool Writer::run_in_savepoint(WriteJob& job) {
+bool Committer::run_in_savepoint(Job& job) {
   if (job.savepoint() == common::Savepoint::not_needed) {
     job.run(ops_);
     return connection_.in_transaction();  // a failed statement may have made SQLite roll everything back
@@ -117,7 +90,7 @@ bool Writer::run_in_savepoint(WriteJob& job) {
   return execute(transaction_.release).ok();
 }
 
-void Writer::rollback_quietly() {
+void Committer::rollback_quietly() {
   if (connection_.in_transaction()) execute(transaction_.rollback);
   ops_.rolled_back();
 }

@@ -1,4 +1,4 @@
-#include "store/postgres/writer.hpp"
+#include "store/postgres/committer.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -13,39 +13,14 @@ constexpr int kMaxTransactionAttempts = 3;
 
 }  // namespace
 
-core::Result<std::unique_ptr<Writer>> Writer::start(Connection connection, const std::string& url,
-                                                    LinkOptions options, size_t max_batch) {
-  std::unique_ptr<Writer> writer(new Writer(url, std::move(options), max_batch == 0 ? 1 : max_batch));
-  if (auto opened = writer->link_.open(std::move(connection)); !opened) return opened.error();
-  writer->thread_ = std::thread([w = writer.get()] { w->run(); });
-  return writer;
+core::Result<Committer> Committer::prepare(Connection connection, const std::string& url, LinkOptions options) {
+  Committer committer(url, std::move(options));
+  if (auto opened = committer.link_.open(std::move(connection)); !opened) return opened.error();
+  return committer;
 }
 
-Writer::Writer(std::string url, LinkOptions options, size_t max_batch)
-    : link_(std::move(url), std::move(options), "writer"), max_batch_(max_batch) {}
-
-Writer::~Writer() { stop(); }
-
-void Writer::stop() {
-  queue_.close();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Writer::run() {
-  while (true) {
-    Queue::Batch batch = queue_.pop(max_batch_);
-    if (batch.jobs.empty()) return;
-    run_batch(batch.jobs);
-    connected_.store(link_.connected(), std::memory_order_relaxed);
-    // Callbacks run in queue order, after the commit and outside every lock.
-    for (std::unique_ptr<WriteJob>& job : batch.jobs) job->finish();
-    batch.jobs.clear();
-    queue_.finish(batch);
-  }
-}
-
-void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
-  // Execution order: by lock key, stable (see writer.hpp).
+uint64_t Committer::run_batch(std::vector<std::unique_ptr<Job>>& jobs) {
+  // Execution order: by lock key, stable (see committer.hpp).
   std::vector<size_t> order(jobs.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
@@ -54,20 +29,21 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
     for (size_t i = from; i < to; ++i) jobs[order[i]]->fail(error);
   };
 
+  uint64_t commits = 0;
   size_t next = 0;
   for (int attempt = 0; next < jobs.size(); ++attempt) {
     const size_t first = next;
     core::Result<WriteOps*> ops = link_.get();
     if (!ops) {
       fail_range(first, jobs.size(), ops.error());
-      return;
+      return commits;
     }
     Connection& connection = (*ops)->connection();
     if (auto begun = connection.exec("BEGIN", "store transaction could not begin"); !begun) {
       // A connection that broke while idle is only noticed here: reconnect and try again, a few times.
       if (!connection.ok() && attempt + 1 < kMaxTransactionAttempts) continue;
       fail_range(first, jobs.size(), begun.error());
-      return;
+      return commits;
     }
     bool transaction_lost = false;
     while (next < jobs.size() && !transaction_lost) {
@@ -81,7 +57,7 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
       fail_range(first, next, core::Error{core::ErrorCode::unavailable, "store transaction aborted"});
       if (attempt + 1 >= kMaxTransactionAttempts) {
         fail_range(next, jobs.size(), core::Error{core::ErrorCode::unavailable, "store transaction aborted"});
-        return;
+        return commits;
       }
       continue;
     }
@@ -94,11 +70,12 @@ void Writer::run_batch(std::vector<std::unique_ptr<WriteJob>>& jobs) {
       fail_range(first, next, error);
       continue;
     }
-    commits_.fetch_add(1, std::memory_order_relaxed);
+    ++commits;
   }
+  return commits;
 }
 
-bool Writer::run_in_savepoint(WriteOps& ops, WriteJob& job) {
+bool Committer::run_in_savepoint(WriteOps& ops, Job& job) {
   Connection& connection = ops.connection();
   if (auto saved = connection.exec("SAVEPOINT job", "savepoint"); !saved) {
     job.fail(saved.error());
