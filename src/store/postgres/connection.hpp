@@ -23,6 +23,21 @@ std::string redact(const std::string& url);
 // `result` may be null (the call returned no result at all).
 core::Error make_error(PGconn* conn, const PGresult* result, std::string_view what);
 
+class Rows;
+
+// One row of Rows, read by column like an SQLite Query on a row (the Row of common/rows.hpp). Valid while its
+// Rows lives.
+class Row {
+ public:
+  Row(const Rows& rows, int row) : rows_(&rows), row_(row) {}
+  std::string text(int column) const;
+  int64_t int64(int column) const;
+
+ private:
+  const Rows* rows_;
+  int row_;
+};
+
 // The rows of a successful query (text format). Move-only.
 class Rows {
  public:
@@ -30,6 +45,8 @@ class Rows {
 
   // Number of rows.
   int size() const { return PQntuples(result_.get()); }
+  // Row `row`, for the mappers of common/rows.hpp.
+  Row row(int row) const { return Row(*this, row); }
   // Column `column` of row `row` as text ("" for NULL).
   std::string text(int row, int column) const;
   // Column `column` of row `row` as a 64-bit integer (0 for NULL or garbage).
@@ -58,6 +75,9 @@ class Params {
  private:
   std::vector<std::string> values_;
 };
+
+inline std::string Row::text(int column) const { return rows_->text(row_, column); }
+inline int64_t Row::int64(int column) const { return rows_->int64(row_, column); }
 
 // Knobs of a connection attempt.
 struct ConnectOptions {

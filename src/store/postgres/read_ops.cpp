@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "store/common/errors.hpp"
+#include "store/common/rows.hpp"
+
 namespace parley::store::postgres {
 
 namespace {
-
-#define PARLEY_MESSAGE_COLUMNS "room, seq, id, from_id, from_name, text, ts, client_msg_id"
 
 struct Prepared {
   const char* name;
@@ -21,11 +22,11 @@ constexpr Prepared kStatements[] = {
     {"room_last_seq", "SELECT last_seq FROM rooms WHERE name = $1"},
     // Conversations are rooms too (store.hpp), but not listed ones.
     {"list_rooms", "SELECT name FROM rooms WHERE name > $1 AND name NOT LIKE 'dm:%' ORDER BY name LIMIT $2"},
-    {"newest", "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = $1 ORDER BY seq DESC LIMIT $2"},
+    {"newest", "SELECT " PARLEY_STORE_MESSAGE_COLUMNS " FROM messages WHERE room = $1 ORDER BY seq DESC LIMIT $2"},
     {"before",
-     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"},
+     "SELECT " PARLEY_STORE_MESSAGE_COLUMNS " FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"},
     {"after",
-     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3"},
+     "SELECT " PARLEY_STORE_MESSAGE_COLUMNS " FROM messages WHERE room = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3"},
     {"ping", "SELECT 1"},
     {"known_join",
      "SELECT rm.last_seq, coalesce((SELECT seq FROM read_markers WHERE user_id = $1 AND room = $2), 0) "
@@ -35,7 +36,7 @@ constexpr Prepared kStatements[] = {
      "(SELECT count(*) FROM messages x WHERE x.room = m.room AND x.seq > coalesce(r.seq, 0) AND x.from_id <> $1) "
      "FROM memberships m JOIN rooms rm ON rm.name = m.room "
      "LEFT JOIN read_markers r ON r.user_id = m.user_id AND r.room = m.room WHERE m.user_id = $1 ORDER BY m.room"},
-    // The last message's columns come last, in PARLEY_MESSAGE_COLUMNS order.
+    // The last message's columns come last, in PARLEY_STORE_MESSAGE_COLUMNS order.
     {"conversations",
      "SELECT c.other_id, u.username, c.room, rm.last_seq, coalesce(r.seq, 0), "
      "(SELECT count(*) FROM messages x WHERE x.room = c.room AND x.seq > coalesce(r.seq, 0) AND x.from_id <> $1), "
@@ -46,29 +47,11 @@ constexpr Prepared kStatements[] = {
      "WHERE c.user_id = $1 ORDER BY l.ts DESC NULLS LAST"},
 };
 
-#undef PARLEY_MESSAGE_COLUMNS
-
-int64_t clamp_limit(int limit) { return std::clamp(limit, kMinHistoryLimit, kMaxHistoryLimit); }
-
-// The message in row `r`, its columns in PARLEY_MESSAGE_COLUMNS order from column `at`.
-StoredMessage to_message(const Rows& rows, int r, int at = 0) {
-  StoredMessage m;
-  m.room = rows.text(r, at);
-  m.seq = rows.int64(r, at + 1);
-  m.id = rows.text(r, at + 2);
-  m.from_id = rows.int64(r, at + 3);
-  m.from_name = rows.text(r, at + 4);
-  m.text = rows.text(r, at + 5);
-  m.ts = rows.int64(r, at + 6);
-  m.client_msg_id = rows.text(r, at + 7);
-  return m;
-}
-
 // The messages of a message query's rows.
 std::vector<StoredMessage> to_messages(const Rows& rows) {
   std::vector<StoredMessage> messages;
   messages.reserve(static_cast<size_t>(rows.size()));
-  for (int r = 0; r < rows.size(); ++r) messages.push_back(to_message(rows, r));
+  for (int r = 0; r < rows.size(); ++r) messages.push_back(common::message_at(rows.row(r)));
   return messages;
 }
 
@@ -84,15 +67,15 @@ core::Result<ReadOps> ReadOps::prepare(Connection& connection) {
 core::Result<UserCredentials> ReadOps::find_user(const std::string& username) {
   core::Result<Rows> rows = connection_->run("find_user", Params().add(username), "find_user");
   if (!rows) return rows.error();
-  if (rows->size() == 0) return core::Error{core::ErrorCode::not_found, "no user named '" + username + "'"};
-  return UserCredentials{User{rows->int64(0, 0), rows->text(0, 1)}, rows->text(0, 2)};
+  if (rows->size() == 0) return common::no_user_named(username);
+  return common::credentials_at(rows->row(0));
 }
 
 core::Result<User> ReadOps::find_user_by_id(int64_t id) {
   core::Result<Rows> rows = connection_->run("find_user_by_id", Params().add(id), "find_user_by_id");
   if (!rows) return rows.error();
-  if (rows->size() == 0) return core::Error{core::ErrorCode::not_found, "no user with id " + std::to_string(id)};
-  return User{rows->int64(0, 0), rows->text(0, 1)};
+  if (rows->size() == 0) return common::no_user_with_id(id);
+  return common::user_at(rows->row(0));
 }
 
 core::Result<std::optional<int64_t>> ReadOps::room_last_seq(const std::string& room) {
@@ -104,7 +87,7 @@ core::Result<std::optional<int64_t>> ReadOps::room_last_seq(const std::string& r
 
 core::Result<std::vector<std::string>> ReadOps::list_rooms(const std::string& after, int limit) {
   core::Result<Rows> rows =
-      connection_->run("list_rooms", Params().add(after).add(clamp_limit(limit)), "list_rooms");
+      connection_->run("list_rooms", Params().add(after).add(common::clamp_history_limit(limit)), "list_rooms");
   if (!rows) return rows.error();
   std::vector<std::string> rooms;
   rooms.reserve(static_cast<size_t>(rows->size()));
@@ -114,9 +97,9 @@ core::Result<std::vector<std::string>> ReadOps::list_rooms(const std::string& af
 
 core::Result<std::vector<StoredMessage>> ReadOps::messages_before(const std::string& room,
                                                                   std::optional<int64_t> before, int limit) {
-  core::Result<Rows> rows =
-      before ? connection_->run("before", Params().add(room).add(*before).add(clamp_limit(limit)), "history")
-             : connection_->run("newest", Params().add(room).add(clamp_limit(limit)), "history");
+  const int64_t clamped = common::clamp_history_limit(limit);
+  core::Result<Rows> rows = before ? connection_->run("before", Params().add(room).add(*before).add(clamped), "history")
+                                   : connection_->run("newest", Params().add(room).add(clamped), "history");
   if (!rows) return rows.error();
   std::vector<StoredMessage> messages = to_messages(*rows);
   std::reverse(messages.begin(), messages.end());
@@ -126,7 +109,7 @@ core::Result<std::vector<StoredMessage>> ReadOps::messages_before(const std::str
 core::Result<std::vector<StoredMessage>> ReadOps::messages_after(const std::string& room, int64_t after,
                                                                  int limit) {
   core::Result<Rows> rows =
-      connection_->run("after", Params().add(room).add(after).add(clamp_limit(limit)), "history");
+      connection_->run("after", Params().add(room).add(after).add(common::clamp_history_limit(limit)), "history");
   if (!rows) return rows.error();
   return to_messages(*rows);
 }
@@ -141,7 +124,7 @@ core::Result<std::optional<RoomJoin>> ReadOps::known_join(int64_t user_id, const
   core::Result<Rows> rows = connection_->run("known_join", Params().add(user_id).add(room), "join_room");
   if (!rows) return rows.error();
   if (rows->size() == 0) return std::optional<RoomJoin>{};
-  return std::optional<RoomJoin>{RoomJoin{rows->int64(0, 0), rows->int64(0, 1)}};
+  return std::optional<RoomJoin>{common::join_at(rows->row(0))};
 }
 
 core::Result<std::vector<ReadState>> ReadOps::user_rooms(int64_t user_id) {
@@ -149,8 +132,8 @@ core::Result<std::vector<ReadState>> ReadOps::user_rooms(int64_t user_id) {
   if (!rows) return rows.error();
   std::vector<ReadState> rooms;
   for (int r = 0; r < rows->size(); ++r) {
-    rooms.push_back(ReadState{.room = rows->text(r, 0), .last_seq = rows->int64(r, 1), .read_seq = rows->int64(r, 2),
-                              .unread = rows->int64(r, 3)});
+    ReadState& room = rooms.emplace_back(common::read_state_at(rows->row(r)));
+    room.unread = rows->int64(r, 3);
   }
   return rooms;
 }
@@ -160,11 +143,9 @@ core::Result<std::vector<Conversation>> ReadOps::conversations(int64_t user_id) 
   if (!rows) return rows.error();
   std::vector<Conversation> list;
   for (int r = 0; r < rows->size(); ++r) {
-    Conversation& c = list.emplace_back();
-    c.with = User{rows->int64(r, 0), rows->text(r, 1)};
-    c.state = ReadState{.room = rows->text(r, 2), .last_seq = rows->int64(r, 3), .read_seq = rows->int64(r, 4),
-                        .unread = rows->int64(r, 5)};
-    c.last = to_message(*rows, r, 6);
+    Conversation& c = list.emplace_back(common::conversation_at(rows->row(r)));
+    c.state.unread = rows->int64(r, 5);
+    c.last = common::message_at(rows->row(r), 6);
   }
   return list;
 }

@@ -1,5 +1,6 @@
 #pragma once
 // The SQL of every read, as statements prepared on a reader's connection, one autocommit statement each.
+// History limits are clamped to [1, 1000] (common/rows.hpp), rows mapped by common/rows.hpp.
 // Thread safety: none; each reader thread owns its own ReadOps.
 #include <cstdint>
 #include <optional>
@@ -11,10 +12,6 @@
 #include "store/store.hpp"
 
 namespace parley::store::postgres {
-
-// The bounds every history query is clamped to, whatever the caller asked for (as in the SQLite store).
-inline constexpr int kMinHistoryLimit = 1;
-inline constexpr int kMaxHistoryLimit = 1000;
 
 class ReadOps {
  public:

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "store/common/errors.hpp"
+#include "store/common/rows.hpp"
 
 namespace parley::store::postgres {
 
@@ -29,6 +31,7 @@ constexpr Prepared kStatements[] = {
      "INSERT INTO idempotency_keys (user_id, client_msg_id, room, seq, ts) VALUES ($1, $2, '', 0, $3) "
      "ON CONFLICT (user_id, client_msg_id) DO UPDATE SET room = '', seq = 0, ts = excluded.ts "
      "WHERE idempotency_keys.ts < $4 RETURNING 1"},
+    // The columns in PARLEY_STORE_MESSAGE_COLUMNS order (common::message_at).
     {"keyed_message",
      "SELECT m.room, m.seq, m.id, m.from_id, m.from_name, m.text, m.ts, m.client_msg_id "
      "FROM idempotency_keys k JOIN messages m ON m.room = k.room AND m.seq = k.seq "
@@ -60,10 +63,6 @@ constexpr Prepared kStatements[] = {
      "RETURNING seq"},
 };
 
-core::Error missing_row(std::string_view what) {
-  return core::Error{core::ErrorCode::internal, std::string(what) + ": statement returned no row"};
-}
-
 }  // namespace
 
 core::Result<WriteOps> WriteOps::prepare(Connection& connection) {
@@ -81,11 +80,11 @@ core::Result<User> WriteOps::create_user(const std::string& username, const std:
       connection_->run("insert_user", Params().add(username).add(password_hash).add(core::now_ms()), "create_user");
   if (!rows) {
     if (rows.error().code == core::ErrorCode::conflict) {
-      return core::Error{core::ErrorCode::conflict, "username '" + username + "' is taken"};
+      return common::username_taken(username);
     }
     return rows.error();
   }
-  if (rows->size() == 0) return missing_row("create_user");
+  if (rows->size() == 0) return common::missing_row("create_user");
   return User{rows->int64(0, 0), username};
 }
 
@@ -96,7 +95,7 @@ core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
   }
   core::Result<Rows> rows = connection_->run("select_last_seq", Params().add(room), "ensure_room");
   if (!rows) return rows.error();
-  if (rows->size() == 0) return missing_row("ensure_room");
+  if (rows->size() == 0) return common::missing_row("ensure_room");
   return rows->int64(0, 0);
 }
 
@@ -107,7 +106,7 @@ core::Result<std::string> WriteOps::keep_setting(const std::string& name, const 
   }
   core::Result<Rows> rows = connection_->run("select_setting", Params().add(name), "keep_setting");
   if (!rows) return rows.error();
-  if (rows->size() == 0) return missing_row("keep_setting");
+  if (rows->size() == 0) return common::missing_row("keep_setting");
   return rows->text(0, 0);
 }
 
@@ -123,10 +122,10 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
       core::Result<Rows> first =
           connection_->run("keyed_message", Params().add(message.from_id).add(message.client_msg_id), "append_message");
       if (!first) return first.error();
-      if (first->size() == 0) return missing_row("the message of an idempotency key");
-      return StoredMessage{.id = first->text(0, 2), .room = first->text(0, 0), .seq = first->int64(0, 1),
-                           .from_id = first->int64(0, 3), .from_name = first->text(0, 4), .text = first->text(0, 5),
-                           .ts = first->int64(0, 6), .client_msg_id = first->text(0, 7), .replayed = true};
+      if (first->size() == 0) return common::missing_row("the message of an idempotency key");
+      StoredMessage stored = common::message_at(first->row(0));
+      stored.replayed = true;
+      return stored;
     }
   }
   Params params;
@@ -140,7 +139,7 @@ core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
       .add(message.client_msg_id);
   core::Result<Rows> rows = connection_->run("append", params, "append_message");
   if (!rows) return rows.error();
-  if (rows->size() == 0) return missing_row("append_message");
+  if (rows->size() == 0) return common::missing_row("append_message");
   const int64_t seq = rows->int64(0, 0);
   if (seq == 1) {
     if (auto users = conversation_users(message.room)) {
@@ -167,9 +166,7 @@ core::Result<RoomJoin> WriteOps::join_room(int64_t user_id, const std::string& r
     if (max_created > 0) {
       core::Result<Rows> count = connection_->run("rooms_created_by", Params().add(user_id), "join_room");
       if (!count) return count.error();
-      if (count->size() > 0 && count->int64(0, 0) >= max_created)
-        return core::Error{core::ErrorCode::forbidden,
-                           "you have created " + std::to_string(max_created) + " rooms, the most allowed"};
+      if (count->size() > 0 && count->int64(0, 0) >= max_created) return common::too_many_rooms(max_created);
     }
     core::Result<Rows> inserted =
         connection_->run("insert_room_by", Params().add(room).add(core::now_ms()).add(user_id), "join_room");
@@ -196,7 +193,7 @@ core::Result<core::Unit> WriteOps::leave_room(int64_t user_id, const std::string
 core::Result<int64_t> WriteOps::mark_read(int64_t user_id, const std::string& room, int64_t seq) {
   core::Result<Rows> marked = connection_->run("mark_read", Params().add(user_id).add(room).add(seq), "mark_read");
   if (!marked) return marked.error();
-  if (marked->size() == 0) return missing_row("mark_read");
+  if (marked->size() == 0) return common::missing_row("mark_read");
   return marked->int64(0, 0);
 }
 

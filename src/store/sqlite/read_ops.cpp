@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "store/common/errors.hpp"
+#include "store/common/rows.hpp"
+
 namespace parley::store::sqlite {
 
 namespace {
-
-#define PARLEY_MESSAGE_COLUMNS "room, seq, id, from_id, from_name, text, ts, client_msg_id"
 
 constexpr const char* kFindUser = "SELECT id, username, password_hash FROM users WHERE username = ?1";
 constexpr const char* kFindUserById = "SELECT id, username FROM users WHERE id = ?1";
@@ -19,11 +20,11 @@ constexpr const char* kListRooms =
     "SELECT name FROM rooms WHERE name > ?1 AND name NOT LIKE 'dm:%' ORDER BY name LIMIT ?2";
 // History walks the (room, seq) primary key backwards from the newest or from `before`, then is reversed.
 constexpr const char* kNewest =
-    "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 ORDER BY seq DESC LIMIT ?2";
-constexpr const char* kBefore =
-    "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
-constexpr const char* kAfter =
-    "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3";
+    "SELECT " PARLEY_STORE_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 ORDER BY seq DESC LIMIT ?2";
+constexpr const char* kBefore = "SELECT " PARLEY_STORE_MESSAGE_COLUMNS
+                                " FROM messages WHERE room = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+constexpr const char* kAfter = "SELECT " PARLEY_STORE_MESSAGE_COLUMNS
+                               " FROM messages WHERE room = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3";
 constexpr const char* kPing = "SELECT 1";
 // A row only when the room exists and the user is a member.
 constexpr const char* kKnownJoin =
@@ -39,28 +40,17 @@ constexpr const char* kConversations =
     "coalesce(r.seq, 0) FROM conversations c JOIN users u ON u.id = c.other_id "
     "LEFT JOIN read_markers r ON r.user_id = c.user_id AND r.room = c.room WHERE c.user_id = ?1";
 constexpr const char* kUnread = "SELECT count(*) FROM messages WHERE room = ?1 AND seq > ?2 AND from_id <> ?3";
-constexpr const char* kMessageAt = "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 AND seq = ?2";
+constexpr const char* kMessageAt =
+    "SELECT " PARLEY_STORE_MESSAGE_COLUMNS " FROM messages WHERE room = ?1 AND seq = ?2";
 
-#undef PARLEY_MESSAGE_COLUMNS
-
-int64_t clamp_limit(int limit) { return std::clamp(limit, kMinHistoryLimit, kMaxHistoryLimit); }
-
-// Reads every row of a message query (columns in PARLEY_MESSAGE_COLUMNS order).
+// Reads every row of a message query (columns in PARLEY_STORE_MESSAGE_COLUMNS order).
 core::Result<std::vector<StoredMessage>> read_messages(Query& query) {
   std::vector<StoredMessage> messages;
   while (true) {
     core::Result<bool> row = query.step();
     if (!row) return row.error();
     if (!*row) return messages;
-    StoredMessage& m = messages.emplace_back();
-    m.room = query.text(0);
-    m.seq = query.int64(1);
-    m.id = query.text(2);
-    m.from_id = query.int64(3);
-    m.from_name = query.text(4);
-    m.text = query.text(5);
-    m.ts = query.int64(6);
-    m.client_msg_id = query.text(7);
+    messages.push_back(common::message_at(query));
   }
 }
 
@@ -87,8 +77,8 @@ core::Result<UserCredentials> ReadOps::find_user(const std::string& username) {
   query.bind(1, username);
   core::Result<bool> row = query.step();
   if (!row) return row.error();
-  if (!*row) return core::Error{core::ErrorCode::not_found, "no user named '" + username + "'"};
-  return UserCredentials{User{query.int64(0), query.text(1)}, query.text(2)};
+  if (!*row) return common::no_user_named(username);
+  return common::credentials_at(query);
 }
 
 core::Result<User> ReadOps::find_user_by_id(int64_t id) {
@@ -96,8 +86,8 @@ core::Result<User> ReadOps::find_user_by_id(int64_t id) {
   query.bind(1, id);
   core::Result<bool> row = query.step();
   if (!row) return row.error();
-  if (!*row) return core::Error{core::ErrorCode::not_found, "no user with id " + std::to_string(id)};
-  return User{query.int64(0), query.text(1)};
+  if (!*row) return common::no_user_with_id(id);
+  return common::user_at(query);
 }
 
 core::Result<std::optional<int64_t>> ReadOps::room_last_seq(const std::string& room) {
@@ -111,7 +101,7 @@ core::Result<std::optional<int64_t>> ReadOps::room_last_seq(const std::string& r
 
 core::Result<std::vector<std::string>> ReadOps::list_rooms(const std::string& after, int limit) {
   Query query(list_rooms_);
-  query.bind(1, after).bind(2, clamp_limit(limit));
+  query.bind(1, after).bind(2, common::clamp_history_limit(limit));
   std::vector<std::string> rooms;
   while (true) {
     core::Result<bool> row = query.step();
@@ -126,9 +116,9 @@ core::Result<std::vector<StoredMessage>> ReadOps::messages_before(const std::str
   Query query(before ? before_ : newest_);
   query.bind(1, room);
   if (before) {
-    query.bind(2, *before).bind(3, clamp_limit(limit));
+    query.bind(2, *before).bind(3, common::clamp_history_limit(limit));
   } else {
-    query.bind(2, clamp_limit(limit));
+    query.bind(2, common::clamp_history_limit(limit));
   }
   core::Result<std::vector<StoredMessage>> messages = read_messages(query);
   if (messages) std::reverse(messages->begin(), messages->end());
@@ -138,7 +128,7 @@ core::Result<std::vector<StoredMessage>> ReadOps::messages_before(const std::str
 core::Result<std::vector<StoredMessage>> ReadOps::messages_after(const std::string& room, int64_t after,
                                                                  int limit) {
   Query query(after_);
-  query.bind(1, room).bind(2, after).bind(3, clamp_limit(limit));
+  query.bind(1, room).bind(2, after).bind(3, common::clamp_history_limit(limit));
   return read_messages(query);
 }
 
@@ -155,7 +145,7 @@ core::Result<std::optional<RoomJoin>> ReadOps::known_join(int64_t user_id, const
   core::Result<bool> row = query.step();
   if (!row) return row.error();
   if (!*row) return std::optional<RoomJoin>{};
-  return std::optional<RoomJoin>{RoomJoin{query.int64(0), query.int64(1)}};
+  return std::optional<RoomJoin>{common::join_at(query)};
 }
 
 core::Result<int64_t> ReadOps::unread(int64_t user_id, const std::string& room, int64_t read_seq) {
@@ -175,7 +165,7 @@ core::Result<std::vector<ReadState>> ReadOps::user_rooms(int64_t user_id) {
       core::Result<bool> row = query.step();
       if (!row) return row.error();
       if (!*row) break;
-      rooms.push_back(ReadState{.room = query.text(0), .last_seq = query.int64(1), .read_seq = query.int64(2)});
+      rooms.push_back(common::read_state_at(query));
     }
   }
   for (ReadState& room : rooms) {
@@ -195,9 +185,7 @@ core::Result<std::vector<Conversation>> ReadOps::conversations(int64_t user_id) 
       core::Result<bool> row = query.step();
       if (!row) return row.error();
       if (!*row) break;
-      Conversation& c = list.emplace_back();
-      c.with = User{query.int64(0), query.text(1)};
-      c.state = ReadState{.room = query.text(2), .last_seq = query.int64(3), .read_seq = query.int64(4)};
+      list.push_back(common::conversation_at(query));
     }
   }
   for (Conversation& c : list) {

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "store/common/errors.hpp"
+#include "store/common/rows.hpp"
 
 namespace parley::store::sqlite {
 
@@ -29,6 +31,7 @@ constexpr const char* kClaimKey =
     "INSERT INTO idempotency_keys (user_id, client_msg_id, room, seq, ts) VALUES (?1, ?2, '', 0, ?3) "
     "ON CONFLICT (user_id, client_msg_id) DO UPDATE SET room = '', seq = 0, ts = excluded.ts "
     "WHERE idempotency_keys.ts < ?4 RETURNING 1";
+// The columns in PARLEY_STORE_MESSAGE_COLUMNS order (common::message_at).
 constexpr const char* kKeyedMessage =
     "SELECT m.room, m.seq, m.id, m.from_id, m.from_name, m.text, m.ts, m.client_msg_id "
     "FROM idempotency_keys k JOIN messages m ON m.room = k.room AND m.seq = k.seq "
@@ -51,10 +54,6 @@ constexpr const char* kInsertRoomBy =
     "INSERT INTO rooms (name, created_at, created_by) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING";
 
 constexpr size_t max_cached_rooms = 100000;
-
-core::Error missing_row(std::string_view what) {
-  return core::Error{core::ErrorCode::internal, std::string(what) + ": statement returned no row"};
-}
 
 }  // namespace
 
@@ -84,7 +83,7 @@ core::Result<core::Unit> WriteOps::begin() {
   Query query(data_version_);
   core::Result<bool> row = query.step();
   if (!row) return row.error();
-  if (!*row) return missing_row("data_version");
+  if (!*row) return common::missing_row("data_version");
   const int64_t version = query.int64(0);
   // Another process may have appended: read seqs afresh. Many rooms: start over rather than grow unbounded.
   if (version != data_version_seen_ || last_seqs_.size() > max_cached_rooms) last_seqs_.clear();
@@ -107,11 +106,11 @@ core::Result<User> WriteOps::create_user(const std::string& username, const std:
   core::Result<bool> row = query.step();
   if (!row) {
     if (row.error().code == core::ErrorCode::conflict) {
-      return core::Error{core::ErrorCode::conflict, "username '" + username + "' is taken"};
+      return common::username_taken(username);
     }
     return row.error();
   }
-  if (!*row) return missing_row("create_user");
+  if (!*row) return common::missing_row("create_user");
   User user{query.int64(0), username};
   if (auto done = query.run(); !done) return done.error();
   return user;
@@ -128,7 +127,7 @@ core::Result<int64_t> WriteOps::ensure_room(const std::string& room) {
   select.bind(1, room);
   core::Result<bool> row = select.step();
   if (!row) return row.error();
-  if (!*row) return missing_row("ensure_room");
+  if (!*row) return common::missing_row("ensure_room");
   return select.int64(0);
 }
 
@@ -142,7 +141,7 @@ core::Result<std::string> WriteOps::keep_setting(const std::string& name, const 
   select.bind(1, name);
   core::Result<bool> row = select.step();
   if (!row) return row.error();
-  if (!*row) return missing_row("keep_setting");
+  if (!*row) return common::missing_row("keep_setting");
   return std::string(select.text(0));
 }
 
@@ -163,10 +162,10 @@ core::Result<StoredMessage> WriteOps::keyed_message(int64_t user_id, const std::
   query.bind(1, user_id).bind(2, client_msg_id);
   core::Result<bool> row = query.step();
   if (!row) return row.error();
-  if (!*row) return missing_row("the message of an idempotency key");
-  return StoredMessage{.id = query.text(2), .room = query.text(0), .seq = query.int64(1), .from_id = query.int64(3),
-                       .from_name = query.text(4), .text = query.text(5), .ts = query.int64(6),
-                       .client_msg_id = query.text(7), .replayed = true};
+  if (!*row) return common::missing_row("the message of an idempotency key");
+  StoredMessage first = common::message_at(query);
+  first.replayed = true;
+  return first;
 }
 
 core::Result<StoredMessage> WriteOps::append_message(NewMessage message) {
@@ -237,9 +236,7 @@ core::Result<RoomJoin> WriteOps::join_room(int64_t user_id, const std::string& r
       count.bind(1, user_id);
       core::Result<bool> row = count.step();
       if (!row) return row.error();
-      if (*row && count.int64(0) >= max_created)
-        return core::Error{core::ErrorCode::forbidden,
-                           "you have created " + std::to_string(max_created) + " rooms, the most allowed"};
+      if (*row && count.int64(0) >= max_created) return common::too_many_rooms(max_created);
     }
     Query insert(insert_room_by_);
     insert.bind(1, room).bind(2, core::now_ms()).bind(3, user_id);
