@@ -1,7 +1,8 @@
 #include "store/postgres/schema.hpp"
 
-#include <iterator>
 #include <string>
+
+#include "store/common/migrations.hpp"
 
 namespace parley::store::postgres {
 
@@ -11,10 +12,7 @@ namespace {
 constexpr const char* kLock = "SELECT pg_advisory_lock(123666273184121)";
 constexpr const char* kUnlock = "SELECT pg_advisory_unlock(123666273184121)";
 
-struct Migration {
-  int version;
-  const char* sql;
-};
+using common::Migration;
 
 // Append only: never edit a migration that has shipped, add a new one.
 // Names use the "C" collation: byte order, the same order as the SQLite store and as std::string, and an
@@ -110,33 +108,13 @@ core::Result<core::Unit> apply(Connection& connection, const Migration& migratio
   return core::Unit{};
 }
 
-// Everything migrate() does once the advisory lock is held.
-core::Result<core::Unit> migrate_locked(Connection& connection) {
-  auto created = connection.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)",
-                                 "creating schema_version");
-  if (!created) return created.error();
-  core::Result<int> version = current_version(connection);
-  if (!version) return version.error();
-  if (*version > latest_schema_version()) {
-    return core::Error{core::ErrorCode::internal,
-                       "database schema version " + std::to_string(*version) +
-                           " is newer than this binary supports (" + std::to_string(latest_schema_version()) +
-                           "); upgrade parley"};
-  }
-  for (const Migration& migration : kMigrations) {
-    if (migration.version <= *version) continue;
-    if (auto applied = apply(connection, migration); !applied) return applied;
-  }
-  return core::Unit{};
-}
-
 }  // namespace
 
-int latest_schema_version() { return std::prev(std::end(kMigrations))->version; }
+int latest_schema_version() { return common::latest_version(kMigrations); }
 
 core::Result<core::Unit> migrate(Connection& connection) {
   if (auto locked = connection.exec(kLock, "taking the migration lock"); !locked) return locked.error();
-  core::Result<core::Unit> migrated = migrate_locked(connection);
+  core::Result<core::Unit> migrated = common::migrate(connection, kMigrations, current_version, apply);
   // Released explicitly: this connection lives on as the writer's, and a session lock outlives transactions.
   if (auto unlocked = connection.exec(kUnlock, "releasing the migration lock"); !unlocked && migrated) {
     return unlocked.error();

@@ -1,16 +1,14 @@
 #include "store/sqlite/schema.hpp"
 
-#include <iterator>
 #include <string>
+
+#include "store/common/migrations.hpp"
 
 namespace parley::store::sqlite {
 
 namespace {
 
-struct Migration {
-  int version;
-  const char* sql;
-};
+using common::Migration;
 
 // Append only: never edit a migration that has shipped, add a new one.
 // messages is an ordinary rowid table rather than WITHOUT ROWID: texts may reach 16 KB, and a WITHOUT ROWID
@@ -143,25 +141,10 @@ core::Result<core::Unit> apply(Connection& connection, const Migration& migratio
 
 }  // namespace
 
-int latest_schema_version() { return std::prev(std::end(kMigrations))->version; }
+int latest_schema_version() { return common::latest_version(kMigrations); }
 
 core::Result<core::Unit> migrate(Connection& connection) {
-  auto created = connection.exec(
-      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)", "creating schema_version");
-  if (!created) return created;
-  core::Result<int> version = current_version(connection);
-  if (!version) return version.error();
-  if (*version > latest_schema_version()) {
-    return core::Error{core::ErrorCode::internal,
-                       "database schema version " + std::to_string(*version) +
-                           " is newer than this binary supports (" + std::to_string(latest_schema_version()) +
-                           "); upgrade parley"};
-  }
-  for (const Migration& migration : kMigrations) {
-    if (migration.version <= *version) continue;
-    if (auto applied = apply(connection, migration); !applied) return applied;
-  }
-  return core::Unit{};
+  return common::migrate(connection, kMigrations, current_version, apply);
 }
 
 }  // namespace parley::store::sqlite
