@@ -6,6 +6,7 @@
 // Thread safety: none; a Reader belongs to one reader thread.
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
 #include "store/sqlite/connection.hpp"
