@@ -68,13 +68,24 @@ void Node::dispatch(std::string_view channel, const DeliveryPtr& delivery) {
   }
 }
 
+void Node::send_reply_later(SentReply reply) {
+  const size_t loop = reply.session->loop_index();
+  if (inboxes_[loop]->inbox.add(std::move(reply)))
+    boost::asio::post(deps_.loops[loop], [this, loop] { deliver_inbox(loop); });
+}
+
 void Node::deliver_inbox(size_t loop) {
   LoopInbox& in = *inboxes_[loop];
-  in.inbox.take(in.batch);
-  in.groups.regroup(in.batch);
-  for (size_t g = 0; g < in.groups.size(); ++g) hubs_[loop]->deliver(in.groups.channel(g), in.groups.deliveries(g));
-  in.groups.clear();
-  in.batch.clear();
+  in.inbox.take(in.batch, in.replies);
+  if (!in.batch.empty()) {
+    in.groups.regroup(in.batch);
+    for (size_t g = 0; g < in.groups.size(); ++g) hubs_[loop]->deliver(in.groups.channel(g), in.groups.deliveries(g));
+    in.groups.clear();
+    in.batch.clear();
+  }
+  // After the pushes, as when each reply was posted on its own after its message's publish.
+  for (SentReply& reply : in.replies) answer_sender(reply, in.reply_json);
+  in.replies.clear();
 }
 
 void Node::subscribe_local(Session& session, const std::string& channel) {

@@ -7,7 +7,7 @@
 // callback, so a room is published in seq order -> on_broker_message decodes the envelope once into a
 // Delivery (both wire encodings; a single node with the in-process broker makes the Delivery at once, with no
 // envelope) -> dispatch: the Inbox of every loop that has members -> Hub::deliver pushes the
-// same buffer to each local member -> the sender's reply {id, seq, ts} is posted to its loop.
+// same buffer to each local member -> the sender's reply {id, seq, ts} goes to its loop's Inbox too.
 //
 // Thread safety: handle/attach/detach are called on the session's own loop. publish() and the HTTP helpers
 // may be called from any thread. Channel reference counts are guarded by one mutex (joins are rare).
@@ -97,7 +97,9 @@ class Node {
   void on_broker_message(std::string_view channel, std::string_view payload);
   // Hands `delivery` to the inbox of every loop with sessions in `channel` (from any thread).
   void dispatch(std::string_view channel, const DeliveryPtr& delivery);
-  // On the loop: hands everything in its inbox to its Hub, a channel at a time.
+  // Hands `reply` to the inbox of the sender's loop (from the store's writer).
+  void send_reply_later(SentReply reply);
+  // On the loop: hands everything in its inbox to its Hub, a channel at a time, then answers the senders.
   void deliver_inbox(size_t loop);
   void subscribe_local(Session& session, const std::string& channel);
   void unsubscribe_local(Session& session, const std::string& channel);
@@ -139,6 +141,8 @@ class Node {
   // Stores `m` (store_message) if the user may send now; answers rate_limited otherwise.
   void store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
   void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
+  // On the sender's loop: answers a stored message's sender (if still connected); `json` is scratch.
+  static void answer_sender(SentReply& reply, std::string& json);
   // From the store callback of a new message: to its room, or to both users of its conversation.
   void publish_message(const store::StoredMessage& m, std::string_view sender_connection);
   // Every ten minutes or so (on a send with a clientMsgId), forgets idempotency keys past their window.
@@ -155,7 +159,9 @@ class Node {
   struct LoopInbox {
     Inbox inbox;
     std::vector<Inbox::Entry> batch;
+    std::vector<SentReply> replies;
     ChannelGroups groups;
+    std::string reply_json;  // scratch for each reply's JSON
   };
   std::vector<std::unique_ptr<LoopInbox>> inboxes_;
   std::vector<UserCache> user_caches_;      // one per loop: DM recipients

@@ -32,19 +32,18 @@ void refuse_rate(const SessionPtr& s, const protocol::Request& req) {
 
 // {"id":ID,"seq":SEQ,"ts":TS}: the reply to a sent message (and to its resends); a direct message's also
 // names the recipient ("to"), so a client that addressed it by username learns the id.
-std::string sent_reply(const store::StoredMessage& m) {
-  std::string out = R"({"id":)";
-  protocol::append_json_string(out, m.id);
+void write_sent_reply(std::string& out, const SentReply& r) {
+  out = R"({"id":)";
+  protocol::append_json_string(out, r.message_id);
   out += R"(,"seq":)";
-  protocol::append_int(out, m.seq);
+  protocol::append_int(out, r.seq);
   out += R"(,"ts":)";
-  protocol::append_int(out, m.ts);
-  if (auto pair = store::conversation_users(m.room)) {
+  protocol::append_int(out, r.ts);
+  if (r.to != 0) {
     out += R"(,"to":)";
-    protocol::append_int(out, m.from_id == pair->first ? pair->second : pair->first);
+    protocol::append_int(out, r.to);
   }
   out += '}';
-  return out;
 }
 
 }  // namespace
@@ -98,7 +97,7 @@ void Node::store_message(const SessionPtr& s, const protocol::Request& req, stor
   double started = core::monotonic_seconds();
   // The callback runs on the store thread in seq order per room: publishing here keeps the room ordered.
   deps_.store->append_message(std::move(m), [this, s, req = reply_handle(req), started](
-                                                core::Result<store::StoredMessage> stored) {
+                                                core::Result<store::StoredMessage> stored) mutable {
     core::metrics().store_latency.observe(core::monotonic_seconds() - started);
     if (!stored) {
       return on_loop(s, [s, req, error = unavailable("the message was not stored", stored.error())] {
@@ -109,15 +108,27 @@ void Node::store_message(const SessionPtr& s, const protocol::Request& req, stor
       core::metrics().messages_stored.fetch_add(1, std::memory_order_relaxed);
       publish_message(*stored, s->connection_id());
     }
-    on_loop(s, [s, req, reply = sent_reply(*stored), key = stored->room, seq = stored->seq] {
-      s->reply_ok(req, reply);
-      // The sender's own connection gets the reply instead of the push: it has that message of the conversation.
-      if (store::is_conversation(key)) {
-        auto [state, fresh] = s->conversations.try_emplace(key, RoomState{.last_seq = seq});
-        if (!fresh) mark_delivered(*s, state->second, seq);
-      }
-    });
+    auto pair = store::conversation_users(stored->room);
+    send_reply_later({.session = s,
+                      .request = std::move(req),
+                      .message_id = std::move(stored->id),
+                      .room = std::move(stored->room),
+                      .seq = stored->seq,
+                      .ts = stored->ts,
+                      .to = !pair ? 0 : stored->from_id == pair->first ? pair->second : pair->first});
   });
+}
+
+void Node::answer_sender(SentReply& reply, std::string& json) {
+  Session& s = *reply.session;
+  if (!s.is_open()) return;
+  write_sent_reply(json, reply);
+  s.reply_ok(reply.request, json);
+  // The sender's own connection gets the reply instead of the push: it has that message of the conversation.
+  if (reply.to != 0) {
+    auto [state, fresh] = s.conversations.try_emplace(std::move(reply.room), RoomState{.last_seq = reply.seq});
+    if (!fresh) mark_delivered(s, state->second, reply.seq);
+  }
 }
 
 // A room message to the room's channel; a direct one to both users' channels, except the sending connection.
@@ -146,34 +157,35 @@ void Node::with_user(const SessionPtr& s, const json::value& data, std::string_v
   const json::object* object = data.if_object();
   const json::value* id = object ? object->if_contains(id_key) : nullptr;
   const json::value* name = object && !name_key.empty() ? object->if_contains(name_key) : nullptr;
-  UserCache& cache = user_caches_[s->loop_index()];
-  // On the session's loop, with the user found (or not).
-  auto answer = [s, req = reply_handle(req), then](const core::Result<store::User>& user) {
-    if (!user) {
-      if (user.error().code == ErrorCode::not_found) return s->reply_error(req, {ErrorCode::not_found, "no such user"});
-      return s->reply_error(req, unavailable("the user was not looked up", user.error()));
-    }
-    then(*user);
-  };
-  // From a store thread: back to the loop, remembering the user there.
-  auto found = [this, s, answer](core::Result<store::User> user) {
-    on_loop(s, [this, s, answer, user = std::move(user)] {
-      if (user) user_caches_[s->loop_index()].remember(*user);
-      answer(user);
-    });
+  const UserCache& cache = user_caches_[s->loop_index()];
+  // A user this loop has met is answered at once. Only one it has not costs a store read, and only then is
+  // `then` wrapped to wait for it (it holds the request's work, a direct message's text included: moved, never
+  // copied).
+  auto after_store_read = [&] {
+    return [this, s, req = reply_handle(req), then = std::move(then)](core::Result<store::User> user) mutable {
+      on_loop(s, [this, s, req = std::move(req), then = std::move(then), user = std::move(user)] {
+        if (!user) {
+          if (user.error().code == ErrorCode::not_found) return s->reply_error(req, {ErrorCode::not_found, "no such user"});
+          return s->reply_error(req, unavailable("the user was not looked up", user.error()));
+        }
+        user_caches_[s->loop_index()].remember(*user);
+        then(*user);
+      });
+    };
   };
   if (id && !id->is_null()) {
     const int64_t user_id = user_id_value(*id);
     if (user_id <= 0) return s->reply_error(req, {ErrorCode::bad_request, std::string(id_key) + " must be a user id"});
-    if (auto known = cache.by_id(user_id)) return answer(*known);
-    return deps_.store->find_user_by_id(user_id, found);
+    if (auto known = cache.by_id(user_id)) return then(*known);
+    return deps_.store->find_user_by_id(user_id, after_store_read());
   }
   if (name && name->is_string()) {
-    if (auto known = cache.by_name(name->as_string())) return answer(*known);
-    return deps_.store->find_user(std::string(name->as_string()), [found](core::Result<store::UserCredentials> c) {
-      if (!c) return found(c.error());
-      found(c->user);
-    });
+    if (auto known = cache.by_name(name->as_string())) return then(*known);
+    return deps_.store->find_user(std::string(name->as_string()),
+                                  [found = after_store_read()](core::Result<store::UserCredentials> c) mutable {
+                                    if (!c) return found(c.error());
+                                    found(std::move(c->user));
+                                  });
   }
   s->reply_error(req, {ErrorCode::bad_request, name_key.empty() ? std::string(id_key) + " is required"
                                                                 : std::string(id_key) + " or " +

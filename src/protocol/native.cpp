@@ -11,12 +11,13 @@ namespace json = boost::json;
 using core::ErrorCode;
 
 core::Result<Request> parse_native_request(std::string_view text) {
-  auto parsed = core::parse_json(text);
+  auto parsed = core::parse_json(text, core::request_storage());
   if (!parsed) return parsed.error();
   json::value& root = *parsed;
   if (!root.is_object()) return core::Error{ErrorCode::bad_request, "a frame must be a JSON object"};
   auto& obj = root.as_object();
-  Request req;
+  // `data` on the document's storage, so that taking it from the document below moves instead of copying.
+  Request req{.data = json::value(root.storage())};
   if (auto* id = obj.if_contains("id"); id && !id->is_null()) {
     if (!id->is_number() && !id->is_string())
       return core::Error{ErrorCode::bad_request, "id must be a number or a string"};

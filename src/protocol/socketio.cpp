@@ -90,7 +90,7 @@ core::Result<Packet> decode(std::string_view text) {
     p.id = id;
   }
   if (i < text.size()) {
-    auto value = core::parse_json(text.substr(i));
+    auto value = core::parse_json(text.substr(i), core::request_storage());
     if (!value) return bad("invalid payload");
     p.data = std::move(*value);
   }

@@ -141,7 +141,8 @@ void SocketIoHandler::on_event(EngineSession& session, sio::Packet packet, std::
   if (conformance_) return conformance_event(session, packet, attachments);
   if (!chat_ || packet.nsp != "/") return;
   auto& args = packet.data->get_array();
-  protocol::Request request;
+  // `data` on the packet's storage, so that taking it from the packet moves instead of copying.
+  protocol::Request request{.data = json::value(packet.data->storage())};
   if (args.front().is_string()) request.event = std::string(args.front().get_string());
   if (args.size() > 1) request.data = std::move(args[1]);
   if (packet.id) request.id = json::value(*packet.id);

@@ -159,18 +159,48 @@ TEST(ChannelGroups, KeepsEachChannelsOrderWithChannelsInOrderOfFirstAppearance) 
   EXPECT_EQ(seqs(0), (std::vector<int64_t>{3}));
 }
 
+// A big batch (hundreds of rooms' messages at once) groups the same way as a small one, and a small batch after
+// it starts clean.
+TEST(ChannelGroups, GroupsABigBatchAndASmallOneAfterIt) {
+  std::vector<Inbox::Entry> batch;
+  for (int64_t seq = 1; seq <= 3; ++seq)
+    for (int room = 0; room < 100; ++room) batch.push_back({"room:" + std::to_string(room), room_message("any", seq)});
+  ChannelGroups groups;
+  groups.regroup(batch);
+  ASSERT_EQ(groups.size(), 100u);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    EXPECT_EQ(groups.channel(g), "room:" + std::to_string(g));
+    std::vector<int64_t> seqs;
+    for (auto& delivery : groups.deliveries(g)) seqs.push_back(delivery->seq);
+    EXPECT_EQ(seqs, (std::vector<int64_t>{1, 2, 3})) << groups.channel(g);
+  }
+  groups.clear();
+  std::vector<Inbox::Entry> next = {{"room:7", room_message("any", 4)}, {"room:1", room_message("any", 4)}};
+  groups.regroup(next);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups.channel(0), "room:7");
+  EXPECT_EQ(groups.channel(1), "room:1");
+}
+
 TEST(Inbox, AsksForOneDrainPerBatch) {
   Inbox inbox;
   EXPECT_TRUE(inbox.add("room:a", room_message("a", 1))) << "was empty: post a drain";
   EXPECT_FALSE(inbox.add("room:a", room_message("a", 2))) << "a drain is posted already";
+  EXPECT_FALSE(inbox.add(SentReply{.message_id = "m-1", .seq = 1})) << "a reply waits for the same drain";
   std::vector<Inbox::Entry> taken;
-  inbox.take(taken);
+  std::vector<SentReply> replies;
+  inbox.take(taken, replies);
   ASSERT_EQ(taken.size(), 2u);
   EXPECT_EQ(taken[1].delivery->seq, 2);
-  EXPECT_TRUE(inbox.add("room:a", room_message("a", 3))) << "taken: the next add posts again";
-  inbox.take(taken);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].message_id, "m-1");
+  EXPECT_TRUE(inbox.add(SentReply{.message_id = "m-3", .seq = 3})) << "taken: the next add, a reply, posts again";
+  EXPECT_FALSE(inbox.add("room:a", room_message("a", 3)));
+  inbox.take(taken, replies);
   ASSERT_EQ(taken.size(), 1u);
   EXPECT_EQ(taken[0].delivery->seq, 3);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].seq, 3);
 }
 
 TEST(Envelope, RoundTripsEveryField) {

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+
 #include "protocol/native.hpp"
 
 using namespace parley::protocol;
@@ -19,6 +22,26 @@ TEST(NativeProtocol, ParsesRequestsWithNumberStringOrNoId) {
   auto n = parse_native_request(R"({"event":"x"})");
   ASSERT_TRUE(n);
   EXPECT_FALSE(n->id);
+}
+
+// A request's values live in its own arena: they stay whole in copies that outlive the parsed original, and a
+// request bigger than the arena's first block parses whole too.
+TEST(NativeProtocol, ARequestsDataOutlivesTheOriginalAndMayBeBiggerThanItsArena) {
+  const std::string text(3000, 'x');
+  std::optional<Request> copy;
+  {
+    auto r = parse_native_request(R"({"event":"message:send","data":{"room":"a","text":")" + text +
+                                  R"(","tags":["p","q"]},"id":"request-7"})");
+    ASSERT_TRUE(r);
+    copy = *r;
+  }
+  EXPECT_EQ(copy->event, "message:send");
+  EXPECT_EQ(copy->data.at("text").as_string(), text);
+  EXPECT_EQ(copy->data.at("tags").as_array().at(1).as_string(), "q");
+  EXPECT_EQ(copy->id->as_string(), "request-7");
+  Request moved = std::move(*copy);
+  copy.reset();
+  EXPECT_EQ(moved.data.at("room").as_string(), "a");
 }
 
 TEST(NativeProtocol, RefusesMalformedFramesWithBadRequest) {
