@@ -45,7 +45,9 @@ void encode_socketio(Delivery& d) {
 // Encodes once per wire format, whole frames included, so fan-out copies nothing per recipient. The native
 // frame is built in one allocation; the Socket.IO forms only when someone on this node speaks Socket.IO.
 void encode_all(Delivery& d, std::string_view event, std::string_view data_json) {
-  std::string quoted = protocol::json_quote(event);
+  thread_local std::string quoted;  // scratch: an event name longer than a short string costs no allocation
+  quoted.clear();
+  protocol::append_json_string(quoted, event);
   std::string_view data = data_json.empty() ? std::string_view("null") : data_json;
   constexpr std::string_view open = R"({"event":)", middle = R"(,"data":)";
   d.native_ws_frame = protocol::ws::encode_text_frame({open, quoted, middle, data, "}"});

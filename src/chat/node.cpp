@@ -1,6 +1,7 @@
 #include "chat/node.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/container/small_vector.hpp>
 #include <spdlog/spdlog.h>
 
 #include "chat/channels.hpp"
@@ -54,7 +55,7 @@ void Node::on_broker_message(std::string_view channel, std::string_view payload)
 void Node::dispatch(std::string_view channel, const DeliveryPtr& delivery) {
   core::metrics().broker_received.fetch_add(1, std::memory_order_relaxed);
   std::string name(channel);
-  std::vector<size_t> targets;
+  boost::container::small_vector<size_t, 8> targets;
   {
     std::lock_guard lock(channels_mutex_);
     auto it = channels_.find(name);

@@ -57,7 +57,7 @@ void WsConnection::push(const chat::DeliveryPtr& delivery) { queue_delivery(deli
 
 void WsConnection::reply_ok(const protocol::Request& request, std::string_view data_json) {
   if (ws_closing() || !request.id) return;
-  queue_frame(ws::encode_frame(ws::Opcode::text, protocol::encode_native_reply_ok(*request.id, data_json)));
+  queue_frame(protocol::encode_native_reply_ok_frame(*request.id, data_json));
 }
 
 void WsConnection::reply_error(const protocol::Request& request, const core::Error& error) {

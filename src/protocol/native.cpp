@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "core/json.hpp"
+#include "protocol/ws_frame.hpp"
 
 namespace parley::protocol {
 
@@ -81,16 +82,18 @@ std::string encode_native_push(std::string_view event, std::string_view data_jso
   return out;
 }
 
-std::string encode_native_reply_ok(const json::value& id, std::string_view data_json) {
-  std::string out;
-  out.reserve(data_json.size() + 40);
-  out += R"({"id":)";
-  if (id.is_int64()) append_int(out, id.get_int64());
-  else out += json::serialize(id);
-  out += R"(,"ok":true,"data":)";
-  out += data_json.empty() ? std::string_view("null") : data_json;
-  out += '}';
-  return out;
+std::string encode_native_reply_ok_frame(const json::value& id, std::string_view data_json) {
+  char digits[24];
+  std::string other;  // an id that is not an integer (a string, a double), as JSON
+  std::string_view id_json;
+  if (id.is_int64()) {
+    id_json = std::string_view(digits, std::to_chars(std::begin(digits), std::end(digits), id.get_int64()).ptr);
+  } else {
+    other = json::serialize(id);
+    id_json = other;
+  }
+  return ws::encode_text_frame(
+      {R"({"id":)", id_json, R"(,"ok":true,"data":)", data_json.empty() ? std::string_view("null") : data_json, "}"});
 }
 
 namespace {

@@ -27,8 +27,8 @@ core::Result<Request> parse_native_request(std::string_view text);
 
 // {"event":E,"data":D}; data_json must already be serialized JSON.
 std::string encode_native_push(std::string_view event, std::string_view data_json);
-// {"id":ID,"ok":true,"data":D}
-std::string encode_native_reply_ok(const boost::json::value& id, std::string_view data_json);
+// {"id":ID,"ok":true,"data":D} as a whole WebSocket text frame (header included): one allocation per reply.
+std::string encode_native_reply_ok_frame(const boost::json::value& id, std::string_view data_json);
 // {"id":ID,"ok":false,"error":{"code":C,"message":M}}
 std::string encode_native_reply_error(const boost::json::value& id, const core::Error& error);
 // {"ok":false,"error":{...}} — the ack argument of Socket.IO and the body of error replies.

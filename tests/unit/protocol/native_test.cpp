@@ -55,8 +55,15 @@ TEST(NativeProtocol, RefusesMalformedFramesWithBadRequest) {
 
 TEST(NativeProtocol, EncodesRepliesAndPushesAsTheContractShowsThem) {
   EXPECT_EQ(encode_native_push("e", R"({"a":1})"), R"({"event":"e","data":{"a":1}})");
-  EXPECT_EQ(encode_native_reply_ok(boost::json::value(3), "{}"), R"({"id":3,"ok":true,"data":{}})");
-  EXPECT_EQ(encode_native_reply_ok(boost::json::value("q"), "[]"), R"({"id":"q","ok":true,"data":[]})");
+  // A whole text frame: FIN + text opcode, then the (short, unmasked) payload's length and the payload.
+  auto payload_of = [](const std::string& frame) {
+    EXPECT_EQ(static_cast<unsigned char>(frame[0]), 0x81);
+    EXPECT_EQ(static_cast<size_t>(frame[1]), frame.size() - 2);
+    return frame.substr(2);
+  };
+  EXPECT_EQ(payload_of(encode_native_reply_ok_frame(boost::json::value(3), "{}")), R"({"id":3,"ok":true,"data":{}})");
+  EXPECT_EQ(payload_of(encode_native_reply_ok_frame(boost::json::value("q"), "[]")), R"({"id":"q","ok":true,"data":[]})");
+  EXPECT_EQ(payload_of(encode_native_reply_ok_frame(boost::json::value(-12), "")), R"({"id":-12,"ok":true,"data":null})");
   EXPECT_EQ(encode_native_reply_error(boost::json::value(1), {ErrorCode::rate_limited, "slow"}),
             R"({"id":1,"ok":false,"error":{"code":"rate_limited","message":"slow"}})");
   EXPECT_EQ(encode_native_error_push({ErrorCode::forbidden, "no"}, "message:send"),
