@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "store/common/pooled_store_impl.hpp"
+#include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/committer.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/reader.hpp"
@@ -28,7 +29,10 @@ core::Result<core::Unit> configure_writer(Connection& connection) {
   core::Result<bool> row = query.step();
   if (!row) return row.error();
   if (!*row || query.text(0) != "wal") return core::Error{core::ErrorCode::internal, "cannot switch to WAL mode"};
-  return connection.exec("PRAGMA synchronous=FULL", "setting synchronous=FULL");
+  if (auto full = connection.exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"); !full) return full;
+  // The checkpointer's thread keeps the log short; the writer checkpoints only if the log reaches ~40 MB
+  // (10,000 pages) regardless, should that thread fall behind.
+  return connection.exec("PRAGMA wal_autocheckpoint=10000", "setting wal_autocheckpoint");
 }
 
 // `error` with the database path in front, so that a start-up failure names the file.
@@ -52,10 +56,19 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& 
   core::Result<std::unique_ptr<Readers>> readers = Readers::start(
       options.readers, [&](int) { return sqlite::Reader::open(path, options.busy_timeout_ms); });
   if (!readers) return naming(path, readers.error());
+  core::Result<std::unique_ptr<sqlite::Checkpointer>> checkpointer =
+      sqlite::Checkpointer::start(path, options.busy_timeout_ms, options.checkpoint_every);
+  if (!checkpointer) return naming(path, checkpointer.error());
   core::Result<sqlite::Committer> committer = sqlite::Committer::prepare(std::move(*connection));
   if (!committer) return naming(path, committer.error());
-  return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(*readers), Writes::start(std::move(*committer), options.max_batch)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(
+      std::move(*readers), Writes::start(std::move(*committer), options.max_batch), std::move(*checkpointer)));
 }
+
+SqliteStore::SqliteStore(std::unique_ptr<Readers> readers, std::unique_ptr<Writes> writes,
+                         std::unique_ptr<sqlite::Checkpointer> checkpointer)
+    : PooledStore(std::move(readers), std::move(writes)), checkpointer_(std::move(checkpointer)) {}
+
+SqliteStore::~SqliteStore() = default;  // the checkpointer stops first, then the skeleton's threads
 
 }  // namespace parley::store

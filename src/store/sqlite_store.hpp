@@ -8,6 +8,7 @@
 // contract; src/store/sqlite/ holds the SQL and the connections.
 // Thread safety: all methods may be called from any thread concurrently, except that flush() and the
 // destructor must not be called from inside a store callback (they wait for the store's own threads).
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@ namespace parley::store {
 namespace sqlite {
 class Reader;
 class Committer;
+class Checkpointer;
 }  // namespace sqlite
 
 // Tuning of SqliteStore; the defaults suit a single node.
@@ -28,6 +30,8 @@ struct SqliteOptions {
   int readers = 2;             // read-only connections, one thread each
   int busy_timeout_ms = 5000;  // how long a connection waits for a lock held by another process
   size_t max_batch = 4096;     // the most write jobs committed in one transaction
+  // How often the checkpointer copies the write-ahead log into the database file (sqlite/checkpointer.hpp).
+  std::chrono::milliseconds checkpoint_every{200};
 };
 
 class SqliteStore final : public common::PooledStore<sqlite::Reader, sqlite::Committer> {
@@ -36,9 +40,13 @@ class SqliteStore final : public common::PooledStore<sqlite::Reader, sqlite::Com
   // switches it to WAL, applies pending schema migrations and starts the store threads. Answers an error with
   // a readable message when the path cannot be opened, is not a database, or has a newer schema.
   static core::Result<std::unique_ptr<SqliteStore>> open(const std::string& path, SqliteOptions options = {});
+  ~SqliteStore() override;
 
  private:
-  using PooledStore::PooledStore;
+  SqliteStore(std::unique_ptr<Readers> readers, std::unique_ptr<Writes> writes,
+              std::unique_ptr<sqlite::Checkpointer> checkpointer);
+
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;
 };
 
 }  // namespace parley::store
