@@ -2,29 +2,40 @@
 
 #include <algorithm>
 
+#include "chat/channels.hpp"
 #include "chat/room_order.hpp"
 #include "core/metrics.hpp"
 #include "store/store.hpp"
 
 namespace parley::chat {
 
+Hub::Members* Hub::find(const std::string& channel) {
+  if (int64_t user = user_of_channel(channel)) {
+    auto it = users_.find(user);
+    return it == users_.end() ? nullptr : &it->second;
+  }
+  auto it = channels_.find(channel);
+  return it == channels_.end() ? nullptr : &it->second;
+}
+
 bool Hub::add(const std::string& channel, Session* session) {
-  auto& list = channels_[channel];
+  const int64_t user = user_of_channel(channel);
+  auto& list = user ? users_[user] : channels_[channel];
   if (std::find(list.begin(), list.end(), session) != list.end()) return false;
   list.push_back(session);
   return list.size() == 1;
 }
 
 bool Hub::remove(const std::string& channel, Session* session) {
-  auto it = channels_.find(channel);
-  if (it == channels_.end()) return false;
-  auto& list = it->second;
-  auto pos = std::find(list.begin(), list.end(), session);
-  if (pos == list.end()) return false;
-  *pos = list.back();  // order within a channel does not matter
-  list.pop_back();
-  if (!list.empty()) return false;
-  channels_.erase(it);
+  Members* list = find(channel);
+  if (list == nullptr) return false;
+  auto pos = std::find(list->begin(), list->end(), session);
+  if (pos == list->end()) return false;
+  *pos = list->back();  // order within a channel does not matter
+  list->pop_back();
+  if (!list->empty()) return false;
+  if (const int64_t user = user_of_channel(channel)) users_.erase(user);
+  else channels_.erase(channel);
   return true;
 }
 
@@ -57,9 +68,9 @@ void prefetch_room_state(const Session* session) {
 }  // namespace
 
 void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliveries) {
-  auto it = channels_.find(channel);
-  if (it == channels_.end()) return;
-  const Members& members = it->second;
+  const Members* found = find(channel);
+  if (found == nullptr) return;
+  const Members& members = *found;
   for (size_t i = 0; i < std::min(connection_ahead, members.size()); ++i) prefetch_connection(members[i]);
   uint64_t count = 0;
   for (size_t i = 0; i < members.size(); ++i) {
@@ -83,8 +94,8 @@ void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliv
 
 std::vector<SessionPtr> Hub::sessions(const std::string& channel) const {
   std::vector<SessionPtr> out;
-  if (auto it = channels_.find(channel); it != channels_.end())
-    for (Session* s : it->second) out.push_back(s->shared_from_this());
+  if (const Members* members = find(channel))
+    for (Session* s : *members) out.push_back(s->shared_from_this());
   return out;
 }
 

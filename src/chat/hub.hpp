@@ -1,9 +1,11 @@
 #pragma once
 // Hub: the local index of one event loop: channel -> the sessions on this loop that receive it.
 // Channels: "room:<name>", "user:<id>", "all". Fan-out walks a vector of raw pointers: sessions remove
-// themselves (Node::detach) before they are destroyed.
+// themselves (Node::detach) before they are destroyed. A user's channel is kept apart, by user id in a flat
+// table: there is one per connected user, so its entry is 40 bytes in an array, not a block with the name.
 // Thread safety: one Hub per loop, used on that loop only.
 #include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <functional>
 #include <span>
 #include <string>
@@ -30,12 +32,18 @@ class Hub {
   void deliver(const std::string& channel, const DeliveryPtr& delivery) { deliver(channel, {&delivery, 1}); }
   // Sessions of a channel on this loop (a copy: callers may close them while iterating).
   std::vector<SessionPtr> sessions(const std::string& channel) const;
+  // Channels with at least one session on this loop (for /metrics and tests).
+  size_t channel_count() const { return channels_.size() + users_.size(); }
 
  private:
   // Most channels are a user's ("user:<id>"), with one session: kept inline, a list costs no block of its own.
   using Members = boost::container::small_vector<Session*, 1>;
+  Members* find(const std::string& channel);
+  const Members* find(const std::string& channel) const { return const_cast<Hub*>(this)->find(channel); }
+
   GapHandler on_gap_;
-  std::unordered_map<std::string, Members> channels_;
+  std::unordered_map<std::string, Members> channels_;       // rooms and "all"
+  boost::unordered_flat_map<int64_t, Members> users_;        // "user:<id>", by id
 };
 
 // Pushes a room or conversation message to one session in seq order (room_order.hpp): drops what it already

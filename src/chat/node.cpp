@@ -1,6 +1,7 @@
 #include "chat/node.hpp"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include "chat/channels.hpp"
@@ -57,10 +58,9 @@ void Node::dispatch(std::string_view channel, const DeliveryPtr& delivery) {
   std::vector<size_t> targets;
   {
     std::lock_guard lock(channels_mutex_);
-    auto it = channels_.find(name);
-    if (it == channels_.end()) return;
-    for (size_t i = 0; i < it->second.on_loop.size(); ++i)
-      if (it->second.on_loop[i]) targets.push_back(i);
+    const LoopSet* loops = loops_of(name);
+    if (loops == nullptr) return;
+    loops->for_each([&targets](size_t loop) { targets.push_back(loop); });
   }
   for (size_t loop : targets) {
     if (inboxes_[loop]->inbox.add(name, delivery))
@@ -77,18 +77,47 @@ void Node::deliver_inbox(size_t loop) {
   in.batch.clear();
 }
 
+bool Node::LoopSet::add(size_t loop, size_t loops) {
+  const bool was_empty = low_ == 0 && (high_words_ == 0 || std::all_of(high_.get(), high_.get() + high_words_,
+                                                                      [](uint64_t w) { return w == 0; }));
+  if (loop < 64) {
+    low_ |= uint64_t{1} << loop;
+  } else {
+    if (!high_) {
+      high_words_ = static_cast<uint32_t>((loops - 64 + 63) / 64);
+      high_ = std::make_unique<uint64_t[]>(high_words_);  // zeroed
+    }
+    high_[(loop - 64) / 64] |= uint64_t{1} << ((loop - 64) % 64);
+  }
+  return was_empty;
+}
+
+bool Node::LoopSet::remove(size_t loop) {
+  if (loop < 64) low_ &= ~(uint64_t{1} << loop);
+  else if (high_) high_[(loop - 64) / 64] &= ~(uint64_t{1} << ((loop - 64) % 64));
+  return low_ == 0 &&
+         (high_words_ == 0 || std::all_of(high_.get(), high_.get() + high_words_, [](uint64_t w) { return w == 0; }));
+}
+
+const Node::LoopSet* Node::loops_of(const std::string& channel) const {
+  if (const int64_t user = user_of_channel(channel)) {
+    auto it = user_channels_.find(user);
+    return it == user_channels_.end() ? nullptr : &it->second;
+  }
+  auto it = channels_.find(channel);
+  return it == channels_.end() ? nullptr : &it->second;
+}
+
 void Node::subscribe_local(Session& session, const std::string& channel) {
   size_t loop = session.loop_index();
   if (!hubs_[loop]->add(channel, &session)) return;
+  hub_channels_.fetch_add(1, std::memory_order_relaxed);
   bool first = false;
   {
     std::lock_guard lock(channels_mutex_);
-    auto& use = channels_[channel];
-    if (use.on_loop.empty()) use.on_loop.resize(hubs_.size());
-    if (!use.on_loop[loop]) {
-      use.on_loop[loop] = true;
-      first = use.loops++ == 0;
-    }
+    const int64_t user = user_of_channel(channel);
+    LoopSet& loops = user ? user_channels_[user] : channels_[channel];
+    first = loops.add(loop, hubs_.size());
   }
   if (first) deps_.broker->subscribe(channel);
 }
@@ -96,18 +125,36 @@ void Node::subscribe_local(Session& session, const std::string& channel) {
 void Node::unsubscribe_local(Session& session, const std::string& channel) {
   size_t loop = session.loop_index();
   if (!hubs_[loop]->remove(channel, &session)) return;
+  hub_channels_.fetch_sub(1, std::memory_order_relaxed);
   bool last = false;
   {
     std::lock_guard lock(channels_mutex_);
-    auto it = channels_.find(channel);
-    if (it == channels_.end()) return;
-    it->second.on_loop[loop] = false;
-    if (--it->second.loops == 0) {
-      channels_.erase(it);
-      last = true;
+    if (const int64_t user = user_of_channel(channel)) {
+      auto it = user_channels_.find(user);
+      if (it == user_channels_.end()) return;
+      if ((last = it->second.remove(loop))) user_channels_.erase(it);
+    } else {
+      auto it = channels_.find(channel);
+      if (it == channels_.end()) return;
+      if ((last = it->second.remove(loop))) channels_.erase(it);
     }
   }
   if (last) deps_.broker->unsubscribe(channel);
+}
+
+Node::StateCounts Node::state_counts() const {
+  StateCounts c;
+  c.sessions = session_count();
+  {
+    std::lock_guard lock(channels_mutex_);
+    c.channels = channels_.size() + user_channels_.size();
+  }
+  c.hub_channels = hub_channels_.load(std::memory_order_relaxed);
+  c.presence = deps_.presence->entries();
+  c.budget_buckets = event_budget_.bucket_count();
+  c.rate_buckets = deps_.rate_limit ? deps_.rate_limit->buckets() : 0;
+  for (const UserCache& cache : user_caches_) c.cached_users += cache.size();
+  return c;
 }
 
 void Node::publish_envelope(const std::string& channel, const EnvelopeFields& fields) {
@@ -189,10 +236,8 @@ void Node::handle(const SessionPtr& s, protocol::Request req) {
 
 bool Node::within_budget(int64_t user_id) {
   const double now = core::monotonic_seconds();
-  // Full buckets behave as new ones: forgetting them every minute keeps the table to active users.
-  const int64_t now_ms = static_cast<int64_t>(now * 1000);
-  int64_t due = next_budget_prune_ms_.load(std::memory_order_relaxed);
-  if (now_ms >= due && next_budget_prune_ms_.compare_exchange_strong(due, now_ms + 60'000)) event_budget_.prune(now);
+  // Full buckets behave as new ones: forgetting them keeps the table to recently active users.
+  event_budget_.prune_now_and_then(now);
   return event_budget_.try_acquire(user_id, now);
 }
 

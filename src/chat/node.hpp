@@ -13,7 +13,9 @@
 // may be called from any thread. Channel reference counts are guarded by one mutex (joins are rare).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/json.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <atomic>
+#include <bit>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -88,6 +90,18 @@ class Node {
   void close_all(uint16_t code, std::string_view reason);
   // Open sessions on this node.
   int64_t session_count() const { return sessions_.load(std::memory_order_relaxed); }
+  // What the node holds per user and per membership, for /metrics: every figure returns to its baseline once
+  // the users have gone (issue #16: per-user state is bounded).
+  struct StateCounts {
+    int64_t sessions = 0;
+    size_t channels = 0;         // channels with local sessions (broker subscriptions on a cluster)
+    int64_t hub_channels = 0;    // the loops' Hub entries
+    size_t presence = 0;         // presence entries held in this process
+    size_t budget_buckets = 0;   // the per-user event budget's buckets
+    size_t rate_buckets = 0;     // the message rate limit's buckets held here (node-local limiter)
+    size_t cached_users = 0;     // user cache entries (DM recipients), over every loop
+  };
+  StateCounts state_counts() const;
 
  private:
   // One row of the dispatch table handle() walks (node.cpp).
@@ -158,22 +172,43 @@ class Node {
     ChannelGroups groups;
   };
   std::vector<std::unique_ptr<LoopInbox>> inboxes_;
-  std::vector<UserCache> user_caches_;      // one per loop: DM recipients
-  std::mutex channels_mutex_;
-  // channel -> number of loops with at least one local session in it; loops bitmask for fan-out
-  struct ChannelUse {
-    int loops = 0;
-    std::vector<bool> on_loop;
+  std::vector<UserCache> user_caches_;      // one per loop: DM recipients (size() read by state_counts())
+  // The loops with at least one local session in a channel, one bit per loop (inline for the first 64).
+  class LoopSet {
+   public:
+    // Marks `loop` (of `loops`); true when the set was empty.
+    bool add(size_t loop, size_t loops);
+    // Unmarks `loop`; true when the set is now empty.
+    bool remove(size_t loop);
+    template <class Fn>
+    void for_each(Fn&& fn) const {
+      for (uint64_t bits = low_; bits != 0; bits &= bits - 1) fn(static_cast<size_t>(std::countr_zero(bits)));
+      for (uint32_t w = 0; w < high_words_; ++w)
+        for (uint64_t bits = high_[w]; bits != 0; bits &= bits - 1)
+          fn(64 + 64 * w + static_cast<size_t>(std::countr_zero(bits)));
+    }
+
+   private:
+    uint64_t low_ = 0;
+    uint32_t high_words_ = 0;
+    std::unique_ptr<uint64_t[]> high_;  // loops 64 and up, on nodes with that many
   };
-  std::unordered_map<std::string, ChannelUse> channels_;
+  // The loops of a channel, or null when no local session is in it. Under channels_mutex_.
+  const LoopSet* loops_of(const std::string& channel) const;
+
+  mutable std::mutex channels_mutex_;
+  // Channels with local sessions: rooms and "all" by name; users' channels ("user:<id>", one per connected
+  // user) by id in a flat table, 24 bytes each. Fan-out goes to the loops in the set.
+  std::unordered_map<std::string, LoopSet> channels_;
+  boost::unordered_flat_map<int64_t, LoopSet> user_channels_;
+  std::atomic<int64_t> hub_channels_{0};  // the Hubs' channel entries, summed over loops
   std::atomic<uint64_t> next_connection_{1};
   std::atomic<uint64_t> next_message_{1};
   std::atomic<int64_t> sessions_{0};
   std::atomic<int64_t> next_key_prune_ms_{0};
   // Every request but message sends (which have the cluster-wide message limit) spends from this per-user
-  // budget; pruned of full buckets now and then.
+  // budget; pruned of full buckets now and then (RateLimiter::prune_now_and_then).
   RateLimiter event_budget_;
-  std::atomic<int64_t> next_budget_prune_ms_{0};
 };
 
 

@@ -5,6 +5,7 @@
 // Thread safety: a Session lives on one event loop for life; every member is used on that loop only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/container/flat_map.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -74,7 +75,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // already has); never runs it if the connection closes first. One waiter at a time.
   virtual void when_drained(size_t threshold, std::function<void()> fn) = 0;
 
-  std::map<std::string, RoomState, std::less<>> rooms;
+  // The rooms this connection has joined: a sorted vector (one block for all of them, 64 bytes a room), not a
+  // tree with a block per room. Entries move when a room is added or removed: hold no reference across that.
+  boost::container::flat_map<std::string, RoomState, std::less<>> rooms;
   // Direct conversations (by conversation key) this connection has seen a message of, or listed: their order
   // state. Not memberships: every connection of a user receives the user's direct messages.
   Lazy<std::map<std::string, RoomState, std::less<>>> conversations;

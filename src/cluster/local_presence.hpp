@@ -1,9 +1,10 @@
 #pragma once
 // LocalPresence: Presence for a single node, in memory. Callbacks run inline.
+// Per (scope, user) it keeps a 24-byte entry in a flat table, and a user's name once however many scopes the
+// user is in: presence is per user and per membership of every idle connection, so it is kept small.
 // Thread safety: all methods safe from any thread (one mutex; presence changes are rare next to messages).
-#include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
-#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -21,18 +22,32 @@ class LocalPresence final : public Presence {
              PresenceCallback<bool> done) override;
   void members(const std::string& scope, PresenceCallback<std::vector<Member>> done) override;
   void counts(const std::vector<std::string>& scopes, PresenceCallback<std::vector<int64_t>> done) override;
+  size_t entries() const override;
 
  private:
+  // A user in a scope: how many of the user's connections are in it, and the first of them (a 64-bit hash of
+  // its id). The others, when a user has several there, are in Scope::more: join and leave stay idempotent
+  // per connection without a block per entry.
   struct UserEntry {
-    std::string username;
-    // The user's connections in the scope, by a 64-bit hash of their id: a user has few, so the first is
-    // inline and a collision among one user's connections is not a concern. This entry exists per user and
-    // scope ("" and every room), so it is kept in one 112-byte block.
-    boost::container::small_vector<uint64_t, 1> connections;
+    uint64_t first = 0;
+    uint32_t connections = 0;
   };
-  using Scope = std::map<int64_t, UserEntry>;  // by user id, so members() comes out sorted
-  std::mutex mutex_;
+  struct Scope {
+    boost::unordered_flat_map<int64_t, UserEntry> users;
+    std::unordered_multimap<int64_t, uint64_t> more;  // user id -> a connection past the first
+  };
+  // A user's name, with the number of scopes the user is in.
+  struct Name {
+    std::string username;
+    uint32_t scopes = 0;
+  };
+  // leave() under the lock: true when it was the user's last connection in the scope.
+  bool leave_locked(const std::string& scope, int64_t user_id, uint64_t key);
+
+  mutable std::mutex mutex_;
   std::unordered_map<std::string, Scope> scopes_;
+  boost::unordered_flat_map<int64_t, Name> names_;
+  size_t entries_ = 0;  // (scope, user) entries
 };
 
 }  // namespace parley::cluster

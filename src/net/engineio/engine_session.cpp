@@ -396,7 +396,7 @@ void EngineSession::finish(std::string_view reason, PacketType poll_packet) {
     counted_ = false;
     core::metrics().connections.fetch_sub(1, std::memory_order_relaxed);
   }
-  if (auto h = std::move(handler_)) h->on_close(*this, reason);
+  if (Handler* h = std::exchange(handler_, nullptr)) h->on_close(*this, reason);
 }
 
 }  // namespace parley::net::engineio

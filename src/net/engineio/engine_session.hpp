@@ -54,7 +54,7 @@ using PollResponder = std::function<void(PollAnswer)>;
 // A 400 (or other status) answer with the reference server's {"code","message"} body.
 PollAnswer error_answer(int engineio_code, unsigned status = 400);
 
-class EngineSession final : public WsTransport::Listener,
+class EngineSession : public WsTransport::Listener,
                             public Expiring,
                             public std::enable_shared_from_this<EngineSession> {
  public:
@@ -92,7 +92,9 @@ class EngineSession final : public WsTransport::Listener,
   const std::string* handshake_token() const { return token_.get(); }
   const Options& options() const { return config_.options; }
 
-  void set_handler(std::shared_ptr<Handler> handler) { handler_ = std::move(handler); }
+  // Sets the layer above; it must live as long as the session (a SocketIoSession holds its own; the echo
+  // handler is stateless and shared).
+  void set_handler(Handler* handler) { handler_ = handler; }
 
   // Opens a polling session: registers it and answers its handshake GET through `respond`.
   void open_polling(PollResponder respond);
@@ -166,7 +168,7 @@ class EngineSession final : public WsTransport::Listener,
   const Config& config_;
   std::unique_ptr<std::string> token_;  // the handshake request's token; null: none
   Registry& registry_;
-  std::shared_ptr<Handler> handler_;
+  Handler* handler_ = nullptr;
 
   std::vector<Out> buffer_;  // polling, or waiting for the upgrade; a vector: an empty deque costs ~600 bytes
   size_t buffer_bytes_ = 0;
