@@ -25,8 +25,8 @@ WsCore::Socket WsCore::adopt(const LoopExecutor& executor, asio::ip::tcp::socket
 
 WsCore::WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes, WriteQueue::FrameOf frame_of)
     : socket_(std::move(socket)),
-      parser_(max_message_bytes),
       writer_(socket_.get_executor(), frame_of),
+      max_message_bytes_(static_cast<uint32_t>(std::min<size_t>(max_message_bytes, UINT32_MAX))),
       send_queue_bytes_(static_cast<uint32_t>(std::min<size_t>(send_queue_bytes, UINT32_MAX))) {}
 
 WsCore::~WsCore() { ExpiryService::of(socket_.get_executor()).remove(*this); }
@@ -60,19 +60,40 @@ void WsCore::on_readable(boost::system::error_code ec) {
   read();
 }
 
+// Whole frames (nearly all) go through the thread's parser; the connection keeps a parser of its own only
+// while something is incomplete (a partial frame, a fragmented message) or the stream has failed.
 void WsCore::on_bytes(const uint8_t* data, size_t size) {
+  thread_local ws::FrameParser thread_parser(0);
+  thread_local bool thread_parser_busy = false;  // on_bytes of another connection below this one's (never seen)
+  std::unique_ptr<ws::FrameParser> own = std::move(parser_);
+  const bool borrowed = !own && !thread_parser_busy;
+  if (!own && !borrowed) own = std::make_unique<ws::FrameParser>(max_message_bytes_);
+  ws::FrameParser& parser = borrowed ? thread_parser : *own;
+  if (borrowed) {
+    thread_parser.set_max_message_bytes(max_message_bytes_);
+    thread_parser_busy = true;
+  }
   ws::Message message;
   while (size > 0 && !finished_) {
-    auto outcome = parser_.parse(data, size, message);
+    auto outcome = parser.parse(data, size, message);
     data += outcome.consumed;
     size -= outcome.consumed;
-    if (outcome.status == ws::FrameParser::Status::need_more) return;
+    if (outcome.status == ws::FrameParser::Status::need_more) break;
     if (outcome.status == ws::FrameParser::Status::error) {
       core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
-      return close_ws(outcome.close_code, outcome.reason);
+      close_ws(outcome.close_code, outcome.reason);
+      break;
     }
     on_message(message);
   }
+  if (borrowed) {
+    thread_parser_busy = false;
+    if (!thread_parser.idle()) {  // keep what is incomplete (or the failure) with this connection
+      own = std::make_unique<ws::FrameParser>(std::move(thread_parser));
+      thread_parser = ws::FrameParser(0);
+    }
+  }
+  if (own && !own->idle()) parser_ = std::move(own);
 }
 
 void WsCore::on_message(ws::Message& message) {

@@ -115,8 +115,11 @@ class WsCore : public Flushable, public Expiring {
   void notify_closing();
 
   Socket socket_;
-  protocol::ws::FrameParser parser_;
+  // Only while a frame or a fragmented message is incomplete (rare: frames mostly arrive whole); whole frames
+  // are parsed by one parser per thread, so an idle connection holds 8 bytes here, not a parser.
+  std::unique_ptr<protocol::ws::FrameParser> parser_;
   SocketWriter writer_;
+  uint32_t max_message_bytes_;
   uint32_t send_queue_bytes_;
   const Heartbeat* heartbeat_ = nullptr;
   int64_t deadline_ms_ = never;      // the codec's (set_deadline)
