@@ -170,13 +170,25 @@ class EngineSession : public WsTransport::Listener,
   Registry& registry_;
   Handler* handler_ = nullptr;
 
-  std::vector<Out> buffer_;  // polling, or waiting for the upgrade; a vector: an empty deque costs ~600 bytes
-  size_t buffer_bytes_ = 0;
-  PollResponder poll_;                   // the waiting GET, if any
+  // What only a polling session needs, until its upgrade completes: a session born on a WebSocket (most of
+  // them) never has it, and an upgraded one drops it.
+  struct Polling {
+    std::vector<Out> buffer;  // a vector: an empty deque costs ~600 bytes
+    size_t buffer_bytes = 0;
+    PollResponder poll;                   // the waiting GET, if any
+    std::shared_ptr<WsTransport> probe;   // a WebSocket being probed for the upgrade
+    std::unique_ptr<boost::asio::steady_timer> heartbeat_timer;
+    std::unique_ptr<boost::asio::steady_timer> close_timer;  // once closing
+  };
+  // The polling state, made on first use.
+  Polling& polling() {
+    if (!polling_) polling_ = std::make_unique<Polling>();
+    return *polling_;
+  }
+  bool probing(const WsTransport& transport) const { return polling_ && polling_->probe.get() == &transport; }
+
+  std::unique_ptr<Polling> polling_;
   std::shared_ptr<WsTransport> ws_;      // the WebSocket transport once active
-  std::shared_ptr<WsTransport> probe_;   // a WebSocket being probed for the upgrade
-  std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;  // polling only
-  std::unique_ptr<boost::asio::steady_timer> close_timer_;      // polling, once closing
   std::unique_ptr<DrainWaiter> drained_;  // only while a join replays
   int64_t deadline_ms_ = WsCore::never;
   uint16_t close_ws_code_ = protocol::ws::close_code::normal;

@@ -75,9 +75,13 @@ class SocketIoHandler final : public EngineSession::Handler {
   }
   uint8_t namespaces_ = 0;
   std::shared_ptr<ChatSession> chat_;              // the main namespace's chat session (normal mode)
-  std::unique_ptr<protocol::socketio::Packet> partial_;  // a binary packet awaiting its attachments
-  std::vector<std::string> attachments_;
-  size_t attachment_bytes_ = 0;
+  // A binary packet awaiting its attachments, with those received so far: only while one is incomplete.
+  struct Partial {
+    protocol::socketio::Packet packet;
+    std::vector<std::string> attachments;
+    size_t bytes = 0;
+  };
+  std::unique_ptr<Partial> partial_;
 };
 
 // An Engine.IO session with its Socket.IO layer, in one block: one allocation and one reference count for
