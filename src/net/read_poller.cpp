@@ -44,7 +44,7 @@ bool ReadPoller::add(const LoopExecutor& executor, int fd, std::shared_ptr<Polla
   }
   Slot& s = slots_[slot];
   epoll_event ev{};
-  ev.events = EPOLLIN;
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
   ev.data.u64 = key_of(slot, s.generation);
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     const int error = errno;
@@ -58,12 +58,12 @@ bool ReadPoller::add(const LoopExecutor& executor, int fd, std::shared_ptr<Polla
   return true;
 }
 
-void ReadPoller::want_write(Pollable& item, int fd, bool on) {
-  if (item.poll_slot_ == Pollable::no_slot) return;
-  epoll_event ev{};
-  ev.events = on ? EPOLLIN | EPOLLOUT : EPOLLIN;
-  ev.data.u64 = key_of(item.poll_slot_, slots_[item.poll_slot_].generation);
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+void ReadPoller::again(Pollable& item) {
+  if (item.poll_slot_ == Pollable::no_slot || shut_down_) return;
+  again_.push_back(key_of(item.poll_slot_, slots_[item.poll_slot_].generation));
+  if (posted_) return;
+  posted_ = true;
+  asio::post(set_->get_executor(), [this] { run(); });
 }
 
 void ReadPoller::remove(Pollable& item, int fd) {
@@ -87,25 +87,34 @@ void ReadPoller::arm() {
   });
 }
 
-// One batch of ready connections. Level-triggered: what is still ready comes back in the next batch, polled
-// on a later turn (so reads interleave with everything else on the loop), until a poll finds nothing.
+// Those that asked to be called again, then one batch of ready connections; another turn if the batch was
+// full or someone asked again, else a wait.
 void ReadPoller::run() {
   posted_ = false;
   if (shut_down_) return;
+  auto deliver = [this](uint64_t key, uint32_t events) {
+    const uint32_t slot = static_cast<uint32_t>(key);
+    const uint32_t generation = static_cast<uint32_t>(key >> 32);
+    if (slot >= slots_.size() || slots_[slot].generation != generation || !slots_[slot].owner) return;
+    std::shared_ptr<Pollable> owner = slots_[slot].owner;  // alive through its callback
+    owner->on_poll_ready(events);
+  };
+  if (!again_.empty()) {
+    std::vector<uint64_t> now;
+    now.swap(again_);
+    for (uint64_t key : now) deliver(key, EPOLLIN);
+  }
   std::array<epoll_event, batch> events;
   int n;
   do n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 0);
   while (n < 0 && errno == EINTR);
-  for (int i = 0; i < n; ++i) {
-    const uint32_t slot = static_cast<uint32_t>(events[i].data.u64);
-    const uint32_t generation = static_cast<uint32_t>(events[i].data.u64 >> 32);
-    if (slot >= slots_.size() || slots_[slot].generation != generation || !slots_[slot].owner) continue;
-    std::shared_ptr<Pollable> owner = slots_[slot].owner;  // alive through its callback
-    owner->on_poll_ready(events[i].events);
-  }
-  if (n > 0 && !shut_down_) {
-    posted_ = true;
-    asio::post(set_->get_executor(), [this] { run(); });
+  for (int i = 0; i < n; ++i) deliver(events[i].data.u64, events[i].events);
+  if (shut_down_) return;
+  if (n == static_cast<int>(batch) || !again_.empty()) {
+    if (!posted_) {
+      posted_ = true;
+      asio::post(set_->get_executor(), [this] { run(); });
+    }
     return;
   }
   arm();
@@ -116,6 +125,7 @@ void ReadPoller::shutdown() {
   std::vector<Slot> gone;
   gone.swap(slots_);
   free_.clear();
+  again_.clear();
   for (Slot& s : gone)
     if (s.owner) s.owner->poll_slot_ = Pollable::no_slot;
   gone.clear();  // owners' destructors may run here

@@ -4,11 +4,12 @@
 // (~170 bytes, for the socket's life) and, to hear of input, a pending wait operation (~110 bytes): on an
 // idle connection that was a fifth of what it held. Here a connection costs a 24-byte slot.
 //
-// The set is level-triggered: on readiness the poller calls Pollable::on_poll_ready() with the epoll events
-// (EPOLLIN, EPOLLOUT while asked for with want_write(), EPOLLERR, EPOLLHUP) of each ready connection, and
-// after a batch it polls the set again on a later turn, until nothing is ready; only then does it wait (asio's
-// reactor watches the set edge-triggered, so the poller never waits while something is left ready). A
-// connection that reads part of what is there is called again on the next batch.
+// Each socket is in the set edge-triggered for input and output, as in asio's own reactor (no epoll_ctl per
+// blocked write): on readiness the poller calls Pollable::on_poll_ready() with the epoll events (EPOLLIN,
+// EPOLLOUT, EPOLLERR, EPOLLHUP) of each ready connection. A connection reads until the socket is drained (a
+// read shorter than asked for), or asks to be called again (again()) after a few reads: the poller does so
+// on a later turn, so one busy socket never holds up the loop. A full batch is followed by another poll on a
+// later turn; the poller waits (asio's reactor watches the set, edge-triggered too) only when nothing is left.
 // An asio service, so it lives and dies with its io_context; at shutdown it releases every owner.
 // Thread safety: one per io_context; every function runs on that loop's thread.
 #include <boost/asio/execution_context.hpp>
@@ -47,11 +48,11 @@ class ReadPoller final : public boost::asio::execution_context::service {
   // The poller of the io_context behind `executor` (created on first use).
   static ReadPoller& of(const LoopExecutor& executor);
 
-  // Watches `fd` for input on behalf of `owner`, which it keeps alive until remove(). False (errno set) if
-  // epoll refuses the descriptor.
+  // Watches `fd` for input and output on behalf of `owner`, which it keeps alive until remove(). False
+  // (errno set) if epoll refuses the descriptor.
   bool add(const LoopExecutor& executor, int fd, std::shared_ptr<Pollable> owner);
-  // Watches `fd` for writability too, or no longer.
-  void want_write(Pollable& item, int fd, bool on);
+  // Calls item.on_poll_ready(EPOLLIN) again on a later turn (it left input unread).
+  void again(Pollable& item);
   // Stops watching `fd` (call before closing it); the owner is released on a later turn, never inside the
   // caller. Harmless if `item` is not watched.
   void remove(Pollable& item, int fd);
@@ -71,6 +72,7 @@ class ReadPoller final : public boost::asio::execution_context::service {
   std::optional<boost::asio::posix::basic_stream_descriptor<LoopExecutor>> set_;  // epoll_fd_, in asio's reactor
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
+  std::vector<uint64_t> again_;  // slots (with their generation) to call again
   bool armed_ = false;   // a wait on the set is pending
   bool posted_ = false;  // a run() is posted
   bool shut_down_ = false;

@@ -19,6 +19,7 @@ namespace ws = protocol::ws;
 
 namespace {
 constexpr size_t read_chunk = 65536;  // per thread, not per connection
+constexpr int max_reads_per_turn = 4;   // then the poller comes back to the connection on a later turn
 constexpr auto close_grace = std::chrono::seconds(2);
 }  // namespace
 
@@ -53,25 +54,29 @@ void WsCore::start_ws(std::string_view initial) {
 
 void WsCore::on_poll_ready(uint32_t events) {
   if (finished_) return;
-  if ((events & EPOLLOUT) && writer_.waiting_writable()) {
-    ReadPoller::of(executor_).want_write(*this, fd_, false);
+  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && writer_.waiting_writable()) {
     writer_.writable();
     flush();
   }
   if (!finished_ && (events & (EPOLLIN | EPOLLERR | EPOLLHUP))) on_readable();
 }
 
-// Reads once into a buffer shared by every connection of this thread: an idle connection holds no read buffer
-// (the parser keeps any partial frame itself, so nothing refers to the shared buffer once on_bytes returns).
-// What is left in the socket makes it ready again in the poller's next batch.
+// Reads into a buffer shared by every connection of this thread (an idle connection holds no read buffer: the
+// parser keeps any partial frame itself, so nothing refers to the shared buffer once on_bytes returns) until
+// the socket is drained: the poller is edge-triggered. A read shorter than the buffer drained it; after a few
+// full ones the poller calls again on a later turn.
 void WsCore::on_readable() {
   thread_local std::unique_ptr<uint8_t[]> shared_buffer = std::make_unique<uint8_t[]>(read_chunk);
-  ssize_t n;
-  do n = ::recv(fd_, shared_buffer.get(), read_chunk, 0);
-  while (n < 0 && errno == EINTR);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-  if (n <= 0) return finish();  // the peer hung up, or the socket failed
-  on_bytes(shared_buffer.get(), static_cast<size_t>(n));
+  for (int reads = 0; reads < max_reads_per_turn; ++reads) {
+    ssize_t n;
+    do n = ::recv(fd_, shared_buffer.get(), read_chunk, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) return finish();  // the peer hung up, or the socket failed
+    on_bytes(shared_buffer.get(), static_cast<size_t>(n));
+    if (finished_ || static_cast<size_t>(n) < read_chunk) return;
+  }
+  ReadPoller::of(executor_).again(*this);
 }
 
 // Whole frames (nearly all) go through the thread's parser; the connection keeps a parser of its own only
@@ -181,8 +186,7 @@ void WsCore::flush() {
   auto written = writer_.write(fd_);
   if (written == SocketWriter::Written::not_now) return;
   if (written == SocketWriter::Written::failed) return finish();
-  // The poller says when the socket takes more (on_poll_ready flushes again).
-  if (written == SocketWriter::Written::waiting) ReadPoller::of(executor_).want_write(*this, fd_, true);
+  // Written::waiting: the poller says when the socket takes more (on_poll_ready flushes again).
   on_written();
   if (written == SocketWriter::Written::all && closing_) {
     // Our close frame is out: stop sending, and give the peer a moment to answer before we hang up.
