@@ -9,33 +9,82 @@
 
 namespace parley::chat {
 
-Hub::Members* Hub::find(const std::string& channel) {
-  if (int64_t user = user_of_channel(channel)) {
+std::span<Session* const> Hub::members(const std::string& channel) {
+  if (channel == all_channel) {
+    scratch_.clear();
+    for (const auto& [user, u] : users_) {
+      scratch_.push_back(u.first);
+      if (u.more) scratch_.insert(scratch_.end(), u.more->begin(), u.more->end());
+    }
+    return scratch_;
+  }
+  if (const int64_t user = user_of_channel(channel)) {
     auto it = users_.find(user);
-    return it == users_.end() ? nullptr : &it->second;
+    if (it == users_.end()) return {};
+    const UserSessions& u = it->second;
+    if (!u.more) return {&u.first, 1};
+    scratch_.assign(1, u.first);
+    scratch_.insert(scratch_.end(), u.more->begin(), u.more->end());
+    return scratch_;
   }
   auto it = channels_.find(channel);
-  return it == channels_.end() ? nullptr : &it->second;
+  if (it == channels_.end()) return {};
+  return it->second;
 }
 
 bool Hub::add(const std::string& channel, Session* session) {
-  const int64_t user = user_of_channel(channel);
-  auto& list = user ? users_[user] : channels_[channel];
+  if (channel == all_channel) return ++all_ == 1;
+  if (const int64_t user = user_of_channel(channel)) {
+    UserSessions& u = users_[user];
+    if (u.first == nullptr) {
+      u.first = session;
+      return true;
+    }
+    if (u.first == session) return false;
+    if (!u.more) u.more = std::make_unique<std::vector<Session*>>();
+    if (std::find(u.more->begin(), u.more->end(), session) != u.more->end()) return false;
+    u.more->push_back(session);
+    return false;
+  }
+  auto& list = channels_[channel];
   if (std::find(list.begin(), list.end(), session) != list.end()) return false;
   list.push_back(session);
   return list.size() == 1;
 }
 
 bool Hub::remove(const std::string& channel, Session* session) {
-  Members* list = find(channel);
-  if (list == nullptr) return false;
-  auto pos = std::find(list->begin(), list->end(), session);
-  if (pos == list->end()) return false;
-  *pos = list->back();  // order within a channel does not matter
-  list->pop_back();
-  if (!list->empty()) return false;
-  if (const int64_t user = user_of_channel(channel)) users_.erase(user);
-  else channels_.erase(channel);
+  if (channel == all_channel) return all_ > 0 && --all_ == 0;
+  if (const int64_t user = user_of_channel(channel)) {
+    auto it = users_.find(user);
+    if (it == users_.end()) return false;
+    UserSessions& u = it->second;
+    if (u.first != session) {
+      if (!u.more) return false;
+      auto pos = std::find(u.more->begin(), u.more->end(), session);
+      if (pos == u.more->end()) return false;
+      *pos = u.more->back();
+      u.more->pop_back();
+      if (u.more->empty()) u.more.reset();
+      return false;
+    }
+    if (u.more) {  // another session of the user takes the first place
+      u.first = u.more->back();
+      u.more->pop_back();
+      if (u.more->empty()) u.more.reset();
+      return false;
+    }
+    users_.erase(it);
+    return true;
+  }
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return false;
+  auto& list = it->second;
+  auto pos = std::find(list.begin(), list.end(), session);
+  if (pos == list.end()) return false;
+  *pos = list.back();  // order within a channel does not matter
+  list.pop_back();
+  if (!list.empty()) return false;
+  channels_.erase(it);
   return true;
 }
 
@@ -68,9 +117,8 @@ void prefetch_room_state(const Session* session) {
 }  // namespace
 
 void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliveries) {
-  const Members* found = find(channel);
-  if (found == nullptr) return;
-  const Members& members = *found;
+  const std::span<Session* const> members = this->members(channel);
+  if (members.empty()) return;
   for (size_t i = 0; i < std::min(connection_ahead, members.size()); ++i) prefetch_connection(members[i]);
   uint64_t count = 0;
   for (size_t i = 0; i < members.size(); ++i) {
@@ -92,10 +140,9 @@ void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliv
   core::metrics().deliveries.fetch_add(count, std::memory_order_relaxed);
 }
 
-std::vector<SessionPtr> Hub::sessions(const std::string& channel) const {
+std::vector<SessionPtr> Hub::sessions(const std::string& channel) {
   std::vector<SessionPtr> out;
-  if (const Members* members = find(channel))
-    for (Session* s : *members) out.push_back(s->shared_from_this());
+  for (Session* s : members(channel)) out.push_back(s->shared_from_this());
   return out;
 }
 

@@ -58,9 +58,9 @@ void Node::dispatch(std::string_view channel, const DeliveryPtr& delivery) {
   std::vector<size_t> targets;
   {
     std::lock_guard lock(channels_mutex_);
-    const LoopSet* loops = loops_of(name);
-    if (loops == nullptr) return;
-    loops->for_each([&targets](size_t loop) { targets.push_back(loop); });
+    auto loops = loops_of(name);
+    if (!loops) return;
+    for_each_loop(*loops, [&targets](size_t loop) { targets.push_back(loop); });
   }
   for (size_t loop : targets) {
     if (inboxes_[loop]->inbox.add(name, delivery))
@@ -77,35 +77,19 @@ void Node::deliver_inbox(size_t loop) {
   in.batch.clear();
 }
 
-bool Node::LoopSet::add(size_t loop, size_t loops) {
-  const bool was_empty = low_ == 0 && (high_words_ == 0 || std::all_of(high_.get(), high_.get() + high_words_,
-                                                                      [](uint64_t w) { return w == 0; }));
-  if (loop < 64) {
-    low_ |= uint64_t{1} << loop;
-  } else {
-    if (!high_) {
-      high_words_ = static_cast<uint32_t>((loops - 64 + 63) / 64);
-      high_ = std::make_unique<uint64_t[]>(high_words_);  // zeroed
-    }
-    high_[(loop - 64) / 64] |= uint64_t{1} << ((loop - 64) % 64);
-  }
-  return was_empty;
-}
-
-bool Node::LoopSet::remove(size_t loop) {
-  if (loop < 64) low_ &= ~(uint64_t{1} << loop);
-  else if (high_) high_[(loop - 64) / 64] &= ~(uint64_t{1} << ((loop - 64) % 64));
-  return low_ == 0 &&
-         (high_words_ == 0 || std::all_of(high_.get(), high_.get() + high_words_, [](uint64_t w) { return w == 0; }));
-}
-
-const Node::LoopSet* Node::loops_of(const std::string& channel) const {
+std::optional<Node::LoopSet> Node::loops_of(const std::string& channel) {
+  uint64_t* low = nullptr;
   if (const int64_t user = user_of_channel(channel)) {
     auto it = user_channels_.find(user);
-    return it == user_channels_.end() ? nullptr : &it->second;
+    if (it != user_channels_.end()) low = &it->second;
+  } else if (auto it = channels_.find(channel); it != channels_.end()) {
+    low = &it->second;
   }
-  auto it = channels_.find(channel);
-  return it == channels_.end() ? nullptr : &it->second;
+  if (low == nullptr) return std::nullopt;
+  std::vector<bool>* high = nullptr;
+  if (!high_loops_.empty())
+    if (auto it = high_loops_.find(channel); it != high_loops_.end()) high = &it->second;
+  return LoopSet{low, high};
 }
 
 void Node::subscribe_local(Session& session, const std::string& channel) {
@@ -116,8 +100,15 @@ void Node::subscribe_local(Session& session, const std::string& channel) {
   {
     std::lock_guard lock(channels_mutex_);
     const int64_t user = user_of_channel(channel);
-    LoopSet& loops = user ? user_channels_[user] : channels_[channel];
-    first = loops.add(loop, hubs_.size());
+    uint64_t& low = user ? user_channels_[user] : channels_[channel];
+    first = low == 0 && (high_loops_.empty() || !high_loops_.contains(channel));
+    if (loop < 64) {
+      low |= uint64_t{1} << loop;
+    } else {
+      auto& high = high_loops_[channel];
+      high.resize(hubs_.size() - 64);
+      high[loop - 64] = true;
+    }
   }
   if (first) deps_.broker->subscribe(channel);
 }
@@ -129,14 +120,21 @@ void Node::unsubscribe_local(Session& session, const std::string& channel) {
   bool last = false;
   {
     std::lock_guard lock(channels_mutex_);
-    if (const int64_t user = user_of_channel(channel)) {
-      auto it = user_channels_.find(user);
-      if (it == user_channels_.end()) return;
-      if ((last = it->second.remove(loop))) user_channels_.erase(it);
-    } else {
-      auto it = channels_.find(channel);
-      if (it == channels_.end()) return;
-      if ((last = it->second.remove(loop))) channels_.erase(it);
+    auto loops = loops_of(channel);
+    if (!loops) return;
+    if (loop < 64) {
+      *loops->low &= ~(uint64_t{1} << loop);
+    } else if (loops->high) {
+      (*loops->high)[loop - 64] = false;
+      if (std::none_of(loops->high->begin(), loops->high->end(), [](bool b) { return b; })) {
+        high_loops_.erase(channel);
+        loops->high = nullptr;
+      }
+    }
+    last = *loops->low == 0 && loops->high == nullptr;
+    if (last) {
+      if (const int64_t user = user_of_channel(channel)) user_channels_.erase(user);
+      else channels_.erase(channel);
     }
   }
   if (last) deps_.broker->unsubscribe(channel);

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -173,34 +174,29 @@ class Node {
   };
   std::vector<std::unique_ptr<LoopInbox>> inboxes_;
   std::vector<UserCache> user_caches_;      // one per loop: DM recipients (size() read by state_counts())
-  // The loops with at least one local session in a channel, one bit per loop (inline for the first 64).
-  class LoopSet {
-   public:
-    // Marks `loop` (of `loops`); true when the set was empty.
-    bool add(size_t loop, size_t loops);
-    // Unmarks `loop`; true when the set is now empty.
-    bool remove(size_t loop);
-    template <class Fn>
-    void for_each(Fn&& fn) const {
-      for (uint64_t bits = low_; bits != 0; bits &= bits - 1) fn(static_cast<size_t>(std::countr_zero(bits)));
-      for (uint32_t w = 0; w < high_words_; ++w)
-        for (uint64_t bits = high_[w]; bits != 0; bits &= bits - 1)
-          fn(64 + 64 * w + static_cast<size_t>(std::countr_zero(bits)));
-    }
-
-   private:
-    uint64_t low_ = 0;
-    uint32_t high_words_ = 0;
-    std::unique_ptr<uint64_t[]> high_;  // loops 64 and up, on nodes with that many
+  // The loops with at least one local session in a channel: a bit per loop for loops 0-63 in the channel's
+  // entry (8 bytes), and on nodes with more loops the others in high_loops_.
+  struct LoopSet {
+    uint64_t* low;                  // the entry's bits
+    std::vector<bool>* high;        // loops 64 and up, or null
   };
-  // The loops of a channel, or null when no local session is in it. Under channels_mutex_.
-  const LoopSet* loops_of(const std::string& channel) const;
+  // The channel's loops, or nothing when no local session is in it. Under channels_mutex_.
+  std::optional<LoopSet> loops_of(const std::string& channel);
+  // Calls fn(loop) for each loop of `loops`.
+  template <class Fn>
+  static void for_each_loop(const LoopSet& loops, Fn&& fn) {
+    for (uint64_t bits = *loops.low; bits != 0; bits &= bits - 1) fn(static_cast<size_t>(std::countr_zero(bits)));
+    if (loops.high)
+      for (size_t i = 0; i < loops.high->size(); ++i)
+        if ((*loops.high)[i]) fn(64 + i);
+  }
 
   mutable std::mutex channels_mutex_;
   // Channels with local sessions: rooms and "all" by name; users' channels ("user:<id>", one per connected
-  // user) by id in a flat table, 24 bytes each. Fan-out goes to the loops in the set.
-  std::unordered_map<std::string, LoopSet> channels_;
-  boost::unordered_flat_map<int64_t, LoopSet> user_channels_;
+  // user) by id in a flat table, 16 bytes each. Fan-out goes to the loops whose bits are set.
+  std::unordered_map<std::string, uint64_t> channels_;
+  boost::unordered_flat_map<int64_t, uint64_t> user_channels_;
+  std::unordered_map<std::string, std::vector<bool>> high_loops_;  // loops 64 and up, by channel
   std::atomic<int64_t> hub_channels_{0};  // the Hubs' channel entries, summed over loops
   std::atomic<uint64_t> next_connection_{1};
   std::atomic<uint64_t> next_message_{1};

@@ -8,24 +8,64 @@ namespace {
 uint64_t key_of(const std::string& connection) { return std::hash<std::string>{}(connection); }
 }  // namespace
 
+bool LocalPresence::add(Connections& c, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user,
+                        uint64_t key) {
+  if (c.count == 0) {
+    c = {key, 1};
+    return true;
+  }
+  if (c.first == key) return false;
+  auto [from, to] = more.equal_range(user);
+  if (std::none_of(from, to, [key](const auto& m) { return m.second == key; })) {
+    more.emplace(user, key);
+    ++c.count;
+  }
+  return false;
+}
+
+bool LocalPresence::drop(Connections& c, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user,
+                         uint64_t key) {
+  if (c.count == 0) return false;
+  auto [from, to] = more.equal_range(user);
+  if (c.first != key) {
+    auto m = std::find_if(from, to, [key](const auto& m) { return m.second == key; });
+    if (m != to) {
+      more.erase(m);
+      --c.count;
+    }
+    return false;
+  }
+  if (from != to) {  // another of the user's connections becomes the first
+    c.first = from->second;
+    more.erase(from);
+    --c.count;
+    return false;
+  }
+  c = {};
+  return true;
+}
+
+void LocalPresence::forget_if_gone(boost::unordered_flat_map<int64_t, User>::iterator user) {
+  if (user->second.online.count == 0 && user->second.rooms == 0) users_.erase(user);
+}
+
 void LocalPresence::join(const std::string& scope, const Member& member, const std::string& connection,
                          PresenceCallback<bool> done) {
   const uint64_t key = key_of(connection);
   bool first = false;
   {
     std::lock_guard lock(mutex_);
-    Scope& s = scopes_[scope];
-    auto [it, fresh] = s.users.try_emplace(member.user_id, UserEntry{key, 1});
-    if (fresh) {
-      first = true;
-      ++entries_;
-      Name& name = names_[member.user_id];
-      if (name.scopes++ == 0) name.username = member.username;
-    } else if (it->second.first != key) {
-      auto [from, to] = s.more.equal_range(member.user_id);
-      if (std::none_of(from, to, [key](const auto& c) { return c.second == key; })) {
-        s.more.emplace(member.user_id, key);
-        ++it->second.connections;
+    User& user = users_[member.user_id];
+    if (user.username.empty()) user.username = member.username;
+    if (scope.empty()) {
+      first = add(user.online, online_more_, member.user_id, key);
+      if (first) ++online_;
+    } else {
+      Room& room = rooms_[scope];
+      first = add(room.users[member.user_id], room.more, member.user_id, key);
+      if (first) {
+        ++room_entries_;
+        ++user.rooms;
       }
     }
   }
@@ -38,48 +78,39 @@ void LocalPresence::leave(const std::string& scope, int64_t user_id, const std::
   bool last = false;
   {
     std::lock_guard lock(mutex_);
-    last = leave_locked(scope, user_id, key);
+    auto user = users_.find(user_id);
+    if (user != users_.end()) {
+      if (scope.empty()) {
+        last = drop(user->second.online, online_more_, user_id, key);
+        if (last) --online_;
+      } else if (auto room = rooms_.find(scope); room != rooms_.end()) {
+        auto entry = room->second.users.find(user_id);
+        if (entry != room->second.users.end() && (last = drop(entry->second, room->second.more, user_id, key))) {
+          room->second.users.erase(entry);
+          if (room->second.users.empty()) rooms_.erase(room);
+          --room_entries_;
+          --user->second.rooms;
+        }
+      }
+      if (last) forget_if_gone(user);
+    }
   }
   done(last);
-}
-
-bool LocalPresence::leave_locked(const std::string& scope, int64_t user_id, uint64_t key) {
-  auto s = scopes_.find(scope);
-  if (s == scopes_.end()) return false;
-  auto u = s->second.users.find(user_id);
-  if (u == s->second.users.end()) return false;
-  UserEntry& entry = u->second;
-  auto [from, to] = s->second.more.equal_range(user_id);
-  if (entry.first != key) {
-    auto c = std::find_if(from, to, [key](const auto& c) { return c.second == key; });
-    if (c != to) {
-      s->second.more.erase(c);
-      --entry.connections;
-    }
-    return false;
-  }
-  if (from != to) {  // another of the user's connections becomes the first
-    entry.first = from->second;
-    s->second.more.erase(from);
-    --entry.connections;
-    return false;
-  }
-  s->second.users.erase(u);
-  --entries_;
-  if (s->second.users.empty()) scopes_.erase(s);
-  if (auto name = names_.find(user_id); name != names_.end() && --name->second.scopes == 0) names_.erase(name);
-  return true;
 }
 
 void LocalPresence::members(const std::string& scope, PresenceCallback<std::vector<Member>> done) {
   std::vector<Member> out;
   {
     std::lock_guard lock(mutex_);
-    if (auto s = scopes_.find(scope); s != scopes_.end()) {
-      out.reserve(s->second.users.size());
-      for (const auto& [id, entry] : s->second.users) {
-        auto name = names_.find(id);
-        out.push_back({id, name == names_.end() ? std::string() : name->second.username});
+    if (scope.empty()) {
+      out.reserve(online_);
+      for (const auto& [id, user] : users_)
+        if (user.online.count > 0) out.push_back({id, user.username});
+    } else if (auto room = rooms_.find(scope); room != rooms_.end()) {
+      out.reserve(room->second.users.size());
+      for (const auto& [id, entry] : room->second.users) {
+        auto user = users_.find(id);
+        out.push_back({id, user == users_.end() ? std::string() : user->second.username});
       }
     }
   }
@@ -93,8 +124,12 @@ void LocalPresence::counts(const std::vector<std::string>& scopes, PresenceCallb
   {
     std::lock_guard lock(mutex_);
     for (auto& scope : scopes) {
-      auto s = scopes_.find(scope);
-      out.push_back(s == scopes_.end() ? 0 : static_cast<int64_t>(s->second.users.size()));
+      if (scope.empty()) {
+        out.push_back(static_cast<int64_t>(online_));
+        continue;
+      }
+      auto room = rooms_.find(scope);
+      out.push_back(room == rooms_.end() ? 0 : static_cast<int64_t>(room->second.users.size()));
     }
   }
   done(std::move(out));
@@ -102,7 +137,7 @@ void LocalPresence::counts(const std::vector<std::string>& scopes, PresenceCallb
 
 size_t LocalPresence::entries() const {
   std::lock_guard lock(mutex_);
-  return entries_;
+  return online_ + room_entries_;
 }
 
 }  // namespace parley::cluster

@@ -1,7 +1,8 @@
 #pragma once
 // LocalPresence: Presence for a single node, in memory. Callbacks run inline.
-// Per (scope, user) it keeps a 24-byte entry in a flat table, and a user's name once however many scopes the
-// user is in: presence is per user and per membership of every idle connection, so it is kept small.
+// Presence is per user and per membership of every idle connection, so it is kept small: a user online
+// (scope "") has one 56-byte flat entry with the name, the user's connections there and the number of rooms
+// the user is in; each (room, user) pair a 24-byte flat entry. No block per entry.
 // Thread safety: all methods safe from any thread (one mutex; presence changes are rare next to messages).
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
@@ -25,29 +26,35 @@ class LocalPresence final : public Presence {
   size_t entries() const override;
 
  private:
-  // A user in a scope: how many of the user's connections are in it, and the first of them (a 64-bit hash of
-  // its id). The others, when a user has several there, are in Scope::more: join and leave stay idempotent
-  // per connection without a block per entry.
-  struct UserEntry {
+  // A user's connections in a scope: how many, and the first (a 64-bit hash of its id). The others, when a
+  // user has several there, are in the scope's `more`, so join and leave stay idempotent per connection.
+  struct Connections {
     uint64_t first = 0;
-    uint32_t connections = 0;
+    uint32_t count = 0;
   };
-  struct Scope {
-    boost::unordered_flat_map<int64_t, UserEntry> users;
+  // What a room holds of its users.
+  struct Room {
+    boost::unordered_flat_map<int64_t, Connections> users;
     std::unordered_multimap<int64_t, uint64_t> more;  // user id -> a connection past the first
   };
-  // A user's name, with the number of scopes the user is in.
-  struct Name {
+  // A user online (in scope ""), or in some room: the name, kept once.
+  struct User {
     std::string username;
-    uint32_t scopes = 0;
+    Connections online;  // in scope ""; count 0: not online (only in rooms)
+    uint32_t rooms = 0;  // rooms the user is in
   };
-  // leave() under the lock: true when it was the user's last connection in the scope.
-  bool leave_locked(const std::string& scope, int64_t user_id, uint64_t key);
+  // Adds `key` to `c` (the entry is new when c.count is 0); true when it was the user's first connection.
+  static bool add(Connections& c, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user, uint64_t key);
+  // Removes `key` from `c`; true when it was the user's last connection there.
+  static bool drop(Connections& c, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user, uint64_t key);
+  void forget_if_gone(boost::unordered_flat_map<int64_t, User>::iterator user);
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Scope> scopes_;
-  boost::unordered_flat_map<int64_t, Name> names_;
-  size_t entries_ = 0;  // (scope, user) entries
+  boost::unordered_flat_map<int64_t, User> users_;
+  std::unordered_multimap<int64_t, uint64_t> online_more_;
+  size_t online_ = 0;  // users with online.count > 0
+  std::unordered_map<std::string, Room> rooms_;
+  size_t room_entries_ = 0;  // (room, user) pairs
 };
 
 }  // namespace parley::cluster

@@ -42,10 +42,10 @@ bool ReadPoller::add(const LoopExecutor& executor, int fd, std::shared_ptr<Polla
     slot = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
   }
-  Slot& s = slots_[slot];
+  const uint32_t generation = ++next_generation_;
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-  ev.data.u64 = key_of(slot, s.generation);
+  ev.data.u64 = key_of(slot, generation);
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     const int error = errno;
     free_.push_back(slot);
@@ -53,14 +53,15 @@ bool ReadPoller::add(const LoopExecutor& executor, int fd, std::shared_ptr<Polla
     return false;
   }
   owner->poll_slot_ = slot;
-  s.owner = std::move(owner);
+  owner->poll_generation_ = generation;
+  slots_[slot] = std::move(owner);
   arm();
   return true;
 }
 
 void ReadPoller::again(Pollable& item) {
   if (item.poll_slot_ == Pollable::no_slot || shut_down_) return;
-  again_.push_back(key_of(item.poll_slot_, slots_[item.poll_slot_].generation));
+  again_.push_back(key_of(item.poll_slot_, item.poll_generation_));
   if (posted_) return;
   posted_ = true;
   asio::post(set_->get_executor(), [this] { run(); });
@@ -70,11 +71,9 @@ void ReadPoller::remove(Pollable& item, int fd) {
   const uint32_t slot = std::exchange(item.poll_slot_, Pollable::no_slot);
   if (slot == Pollable::no_slot) return;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  Slot& s = slots_[slot];
-  ++s.generation;  // an event of this batch for the old owner is not delivered to the next one
   free_.push_back(slot);
   // The caller may be the owner's last holder's callee: release it on a later turn.
-  if (auto owner = std::move(s.owner); owner && !shut_down_)
+  if (auto owner = std::move(slots_[slot]); owner && !shut_down_)
     asio::post(set_->get_executor(), [owner = std::move(owner)] {});
 }
 
@@ -95,8 +94,8 @@ void ReadPoller::run() {
   auto deliver = [this](uint64_t key, uint32_t events) {
     const uint32_t slot = static_cast<uint32_t>(key);
     const uint32_t generation = static_cast<uint32_t>(key >> 32);
-    if (slot >= slots_.size() || slots_[slot].generation != generation || !slots_[slot].owner) return;
-    std::shared_ptr<Pollable> owner = slots_[slot].owner;  // alive through its callback
+    if (slot >= slots_.size() || !slots_[slot] || slots_[slot]->poll_generation_ != generation) return;
+    std::shared_ptr<Pollable> owner = slots_[slot];  // alive through its callback
     owner->on_poll_ready(events);
   };
   if (!again_.empty()) {
@@ -127,7 +126,7 @@ void ReadPoller::shutdown() {
   free_.clear();
   again_.clear();
   for (Slot& s : gone)
-    if (s.owner) s.owner->poll_slot_ = Pollable::no_slot;
+    if (s) s->poll_slot_ = Pollable::no_slot;
   gone.clear();  // owners' destructors may run here
   if (set_) {
     boost::system::error_code ignored;

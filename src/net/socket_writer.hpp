@@ -25,8 +25,7 @@ class SocketWriter {
     not_now,  // a wait for writability is pending: nothing was done
   };
 
-  SocketWriter(const boost::asio::any_io_executor& executor, WriteQueue::FrameOf frame_of)
-      : queue_(frame_of), flusher_(FlushService::of(executor)) {}
+  explicit SocketWriter(const boost::asio::any_io_executor& executor) : flusher_(FlushService::of(executor)) {}
 
   WriteQueue& queue() { return queue_; }
   const WriteQueue& queue() const { return queue_; }

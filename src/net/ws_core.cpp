@@ -29,10 +29,10 @@ WsCore::Socket WsCore::adopt(const LoopExecutor& executor, asio::ip::tcp::socket
   return {executor, ec ? -1 : fd};
 }
 
-WsCore::WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes, WriteQueue::FrameOf frame_of)
+WsCore::WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes)
     : executor_(socket.executor),
       fd_(socket.fd),
-      writer_(executor_, frame_of),
+      writer_(executor_),
       max_message_bytes_(static_cast<uint32_t>(std::min<size_t>(max_message_bytes, UINT32_MAX))),
       send_queue_bytes_(static_cast<uint32_t>(std::min<size_t>(send_queue_bytes, UINT32_MAX))) {}
 
@@ -163,8 +163,9 @@ bool WsCore::queue_frame(std::string frame) {
 }
 
 bool WsCore::queue_delivery(const chat::DeliveryPtr& delivery) {
-  if (!admit(writer_.queue().frame_size(*delivery))) return false;
-  writer_.queue().push(delivery);
+  const std::string& frame = delivery_frame(*delivery);
+  if (!admit(frame.size())) return false;
+  writer_.queue().push(delivery, frame);
   schedule_flush(SocketWriter::Priority::fan_out);
   return true;
 }

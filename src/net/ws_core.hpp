@@ -75,7 +75,7 @@ class WsCore : public Flushable, public Expiring, public Pollable {
   void heartbeat_answered();
 
  protected:
-  WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes, WriteQueue::FrameOf frame_of);
+  WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes);
   ~WsCore();
 
   // Starts reading; `initial` holds bytes that arrived with the upgrade request.
@@ -85,6 +85,9 @@ class WsCore : public Flushable, public Expiring, public Pollable {
 
   // The shared pointer that owns this connection (kept by pending waits and the flush list).
   virtual std::shared_ptr<WsCore> core_ptr() = 0;
+  // The wire form of a delivery this codec sends (a whole frame inside the delivery, shared by every
+  // recipient).
+  virtual const std::string& delivery_frame(const chat::Delivery& delivery) const = 0;
   // One complete data message.
   virtual void on_text(std::string& payload) = 0;
   virtual void on_binary(std::string& payload) = 0;
