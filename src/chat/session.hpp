@@ -42,13 +42,11 @@ struct RoomState {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // Every loop is an io_context: keep its 8-byte executor rather than a 56-byte any_io_executor (this is
-  // per connection, and idle connections are mostly this object).
+  // Every loop is an io_context: its 8-byte executor rather than a 56-byte any_io_executor.
   using LoopExecutor = boost::asio::io_context::executor_type;
 
-  Session(const boost::asio::any_io_executor& executor, size_t loop_index, std::string connection_id, Identity identity)
-      : executor_(*executor.target<LoopExecutor>()),
-        loop_index_(loop_index),
+  Session(size_t loop_index, std::string connection_id, Identity identity)
+      : loop_index_(loop_index),
         connection_id_(std::move(connection_id)),
         identity_(std::move(identity)) {}
   virtual ~Session() = default;
@@ -58,7 +56,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const Identity& identity() const { return identity_; }
   const std::string& connection_id() const { return connection_id_; }
   size_t loop_index() const { return loop_index_; }
-  const LoopExecutor& executor() const { return executor_; }
+  // The executor of the session's loop (the transport keeps it: not stored twice per connection).
+  virtual const LoopExecutor& executor() const = 0;
 
   // Queues one push. Never blocks and never closes synchronously: a full queue schedules a close.
   virtual void push(const DeliveryPtr& delivery) = 0;
@@ -93,7 +92,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  LoopExecutor executor_;
   size_t loop_index_;
   std::string connection_id_;
   Identity identity_;

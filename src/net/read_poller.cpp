@@ -121,7 +121,7 @@ void ReadPoller::run() {
 
 void ReadPoller::shutdown() {
   shut_down_ = true;
-  std::vector<Slot> gone;
+  std::deque<Slot> gone;
   gone.swap(slots_);
   free_.clear();
   again_.clear();

@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -68,7 +69,7 @@ class ReadPoller final : public boost::asio::execution_context::service {
 
   int epoll_fd_ = -1;
   std::optional<boost::asio::posix::basic_stream_descriptor<LoopExecutor>> set_;  // epoll_fd_, in asio's reactor
-  std::vector<Slot> slots_;
+  std::deque<Slot> slots_;  // grows by 512-byte blocks, not by doubling
   std::vector<uint32_t> free_;
   std::vector<uint64_t> again_;  // slots (with their generation) to call again
   uint32_t next_generation_ = 0;

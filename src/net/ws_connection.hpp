@@ -30,6 +30,7 @@ class WsConnection final : public chat::Session, public WsCore {
   // bytes that arrived after the upgrade request.
   void start(std::string_view initial);
 
+  const chat::Session::LoopExecutor& executor() const override { return core_executor(); }
   void push(const chat::DeliveryPtr& delivery) override;
   void reply_ok(const protocol::Request& request, std::string_view data_json) override;
   void reply_error(const protocol::Request& request, const core::Error& error) override;

@@ -84,7 +84,7 @@ void WsCore::on_readable() {
 void WsCore::on_bytes(const uint8_t* data, size_t size) {
   thread_local ws::FrameParser thread_parser(0);
   thread_local bool thread_parser_busy = false;  // on_bytes of another connection below this one's (never seen)
-  std::unique_ptr<ws::FrameParser> own = std::move(parser_);
+  std::unique_ptr<ws::FrameParser> own = cold_ ? std::move(cold_->parser) : nullptr;
   const bool borrowed = !own && !thread_parser_busy;
   if (!own && !borrowed) own = std::make_unique<ws::FrameParser>(max_message_bytes_);
   ws::FrameParser& parser = borrowed ? thread_parser : *own;
@@ -112,7 +112,12 @@ void WsCore::on_bytes(const uint8_t* data, size_t size) {
       thread_parser = ws::FrameParser(0);
     }
   }
-  if (own && !own->idle()) parser_ = std::move(own);
+  if (own && !own->idle()) {
+    if (!cold_) cold_ = std::make_unique<Cold>();
+    cold_->parser = std::move(own);
+  } else if (cold_ && !cold_->close_timer) {
+    cold_.reset();
+  }
 }
 
 void WsCore::on_message(ws::Message& message) {
@@ -200,8 +205,9 @@ void WsCore::close_ws(uint16_t code, std::string_view reason) {
   closing_ = true;
   ExpiryService::of(executor_).remove(*this);
   queue_control(ws::encode_close(code, reason));
-  close_timer_ = std::make_unique<asio::steady_timer>(executor_, close_grace);
-  close_timer_->async_wait([self = core_ptr(), this](boost::system::error_code ec) {
+  if (!cold_) cold_ = std::make_unique<Cold>();
+  cold_->close_timer = std::make_unique<asio::steady_timer>(executor_, close_grace);
+  cold_->close_timer->async_wait([self = core_ptr(), this](boost::system::error_code ec) {
     if (!ec) finish();
   });
   notify_closing();
@@ -217,7 +223,7 @@ void WsCore::finish() {
   finished_ = true;
   closing_ = true;
   ExpiryService::of(executor_).remove(*this);
-  if (close_timer_) close_timer_->cancel();
+  if (cold_ && cold_->close_timer) cold_->close_timer->cancel();
   if (fd_ >= 0) {
     ReadPoller::of(executor_).remove(*this, fd_);
     ::close(fd_);

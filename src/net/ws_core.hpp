@@ -51,8 +51,14 @@ class WsCore : public Flushable, public Expiring, public Pollable {
   // The socket taken out of asio, for `executor` (the loop it will live on, which may be another loop than the
   // one that accepted it; that loop's ReadPoller watches it from start_ws() on).
   static Socket adopt(const LoopExecutor& executor, boost::asio::ip::tcp::socket socket);
+  // The same on the loop that accepted it.
+  static Socket adopt(boost::asio::ip::tcp::socket socket) {
+    const LoopExecutor executor = *socket.get_executor().target<LoopExecutor>();
+    return adopt(executor, std::move(socket));
+  }
 
   LoopExecutor loop_executor() { return executor_; }
+  const LoopExecutor& core_executor() const { return executor_; }
   // Bytes queued (and in flight).
   size_t queued_bytes() const { return writer_.queue().bytes(); }
   // True once a close frame is queued or the socket is closed.
@@ -122,16 +128,20 @@ class WsCore : public Flushable, public Expiring, public Pollable {
 
   LoopExecutor executor_;
   int fd_;  // -1 once closed
-  // Only while a frame or a fragmented message is incomplete (rare: frames mostly arrive whole); whole frames
-  // are parsed by one parser per thread, so an idle connection holds 8 bytes here, not a parser.
-  std::unique_ptr<protocol::ws::FrameParser> parser_;
+  // What an idle connection does without, in one block made when needed: a frame parser of its own, only
+  // while a frame or a fragmented message is incomplete (rare: frames mostly arrive whole, and whole frames
+  // are parsed by one parser per thread), and the close handshake's timer.
+  struct Cold {
+    std::unique_ptr<protocol::ws::FrameParser> parser;
+    std::unique_ptr<boost::asio::steady_timer> close_timer;
+  };
+  std::unique_ptr<Cold> cold_;
   SocketWriter writer_;
   uint32_t max_message_bytes_;
   uint32_t send_queue_bytes_;
   const Heartbeat* heartbeat_ = nullptr;
   int64_t deadline_ms_ = never;      // the codec's (set_deadline)
   int64_t heartbeat_at_ms_ = never;  // the heartbeat's next step
-  std::unique_ptr<boost::asio::steady_timer> close_timer_;  // made on close only: idle connections stay small
   // The heartbeat's state: off, waiting for the time to ping, a ping sent and not yet answered, or answered
   // (the next ping is due at the ping's time + interval).
   enum class Beat : uint8_t { off, waiting, awaiting_pong, answered } beat_ = Beat::off;
