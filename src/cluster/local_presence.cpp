@@ -8,45 +8,47 @@ namespace {
 uint64_t key_of(const std::string& connection) { return std::hash<std::string>{}(connection); }
 }  // namespace
 
-bool LocalPresence::add(Connections& c, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user,
-                        uint64_t key) {
-  if (c.count == 0) {
-    c = {key, 1};
+bool LocalPresence::add(uint64_t& first, uint32_t& count, std::unordered_multimap<int64_t, uint64_t>& more,
+                        int64_t user, uint64_t key) {
+  if (count == 0) {
+    first = key;
+    count = 1;
     return true;
   }
-  if (c.first == key) return false;
+  if (first == key) return false;
   auto [from, to] = more.equal_range(user);
   if (std::none_of(from, to, [key](const auto& m) { return m.second == key; })) {
     more.emplace(user, key);
-    ++c.count;
+    ++count;
   }
   return false;
 }
 
-bool LocalPresence::drop(Connections& c, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user,
-                         uint64_t key) {
-  if (c.count == 0) return false;
+bool LocalPresence::drop(uint64_t& first, uint32_t& count, std::unordered_multimap<int64_t, uint64_t>& more,
+                         int64_t user, uint64_t key) {
+  if (count == 0) return false;
   auto [from, to] = more.equal_range(user);
-  if (c.first != key) {
+  if (first != key) {
     auto m = std::find_if(from, to, [key](const auto& m) { return m.second == key; });
     if (m != to) {
       more.erase(m);
-      --c.count;
+      --count;
     }
     return false;
   }
   if (from != to) {  // another of the user's connections becomes the first
-    c.first = from->second;
+    first = from->second;
     more.erase(from);
-    --c.count;
+    --count;
     return false;
   }
-  c = {};
+  first = 0;
+  count = 0;
   return true;
 }
 
 void LocalPresence::forget_if_gone(boost::unordered_flat_map<int64_t, User>::iterator user) {
-  if (user->second.online.count == 0 && user->second.rooms == 0) users_.erase(user);
+  if (user->second.count == 0 && user->second.rooms == 0) users_.erase(user);
 }
 
 void LocalPresence::join(const std::string& scope, const Member& member, const std::string& connection,
@@ -58,11 +60,12 @@ void LocalPresence::join(const std::string& scope, const Member& member, const s
     User& user = users_[member.user_id];
     if (user.username.empty()) user.username = member.username;
     if (scope.empty()) {
-      first = add(user.online, online_more_, member.user_id, key);
+      first = add(user.first, user.count, online_more_, member.user_id, key);
       if (first) ++online_;
     } else {
       Room& room = rooms_[scope];
-      first = add(room.users[member.user_id], room.more, member.user_id, key);
+      Connections& c = room.users[member.user_id];
+      first = add(c.first, c.count, room.more, member.user_id, key);
       if (first) {
         ++room_entries_;
         ++user.rooms;
@@ -81,11 +84,12 @@ void LocalPresence::leave(const std::string& scope, int64_t user_id, const std::
     auto user = users_.find(user_id);
     if (user != users_.end()) {
       if (scope.empty()) {
-        last = drop(user->second.online, online_more_, user_id, key);
+        last = drop(user->second.first, user->second.count, online_more_, user_id, key);
         if (last) --online_;
       } else if (auto room = rooms_.find(scope); room != rooms_.end()) {
         auto entry = room->second.users.find(user_id);
-        if (entry != room->second.users.end() && (last = drop(entry->second, room->second.more, user_id, key))) {
+        if (entry != room->second.users.end() &&
+            (last = drop(entry->second.first, entry->second.count, room->second.more, user_id, key))) {
           room->second.users.erase(entry);
           if (room->second.users.empty()) rooms_.erase(room);
           --room_entries_;
@@ -105,7 +109,7 @@ void LocalPresence::members(const std::string& scope, PresenceCallback<std::vect
     if (scope.empty()) {
       out.reserve(online_);
       for (const auto& [id, user] : users_)
-        if (user.online.count > 0) out.push_back({id, user.username});
+        if (user.count > 0) out.push_back({id, user.username});
     } else if (auto room = rooms_.find(scope); room != rooms_.end()) {
       out.reserve(room->second.users.size());
       for (const auto& [id, entry] : room->second.users) {

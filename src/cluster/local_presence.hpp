@@ -2,7 +2,8 @@
 // LocalPresence: Presence for a single node, in memory. Callbacks run inline.
 // Presence is per user and per membership of every idle connection, so it is kept small: a user online
 // (scope "") has one 56-byte flat entry with the name, the user's connections there and the number of rooms
-// the user is in; each (room, user) pair a 24-byte flat entry. No block per entry.
+// the user is in; each (room, user) pair a 24-byte flat entry. No block per entry (a name past 15 characters
+// excepted).
 // Thread safety: all methods safe from any thread (one mutex; presence changes are rare next to messages).
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
@@ -37,22 +38,26 @@ class LocalPresence final : public Presence {
     boost::unordered_flat_map<int64_t, Connections> users;
     std::unordered_multimap<int64_t, uint64_t> more;  // user id -> a connection past the first
   };
-  // A user online (in scope ""), or in some room: the name, kept once.
+  // A user online (in scope ""), or in some room: the name, kept once, and the user's connections in ""
+  // (laid out as a Connections, with the room count in its padding: 48 bytes).
   struct User {
     std::string username;
-    Connections online;  // in scope ""; count 0: not online (only in rooms)
-    uint32_t rooms = 0;  // rooms the user is in
+    uint64_t first = 0;      // in scope "": as Connections
+    uint32_t count = 0;      // 0: not online (only in rooms)
+    uint32_t rooms = 0;      // rooms the user is in
   };
-  // Adds `key` to `c` (the entry is new when c.count is 0); true when it was the user's first connection.
-  static bool add(Connections& c, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user, uint64_t key);
-  // Removes `key` from `c`; true when it was the user's last connection there.
-  static bool drop(Connections& c, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user, uint64_t key);
+  // Adds `key` to a user's connections in a scope (new when count is 0); true when it was the first.
+  static bool add(uint64_t& first, uint32_t& count, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user,
+                  uint64_t key);
+  // Removes `key`; true when it was the user's last connection there.
+  static bool drop(uint64_t& first, uint32_t& count, std::unordered_multimap<int64_t, uint64_t>& more, int64_t user,
+                   uint64_t key);
   void forget_if_gone(boost::unordered_flat_map<int64_t, User>::iterator user);
 
   mutable std::mutex mutex_;
   boost::unordered_flat_map<int64_t, User> users_;
   std::unordered_multimap<int64_t, uint64_t> online_more_;
-  size_t online_ = 0;  // users with online.count > 0
+  size_t online_ = 0;  // users with count > 0
   std::unordered_map<std::string, Room> rooms_;
   size_t room_entries_ = 0;  // (room, user) pairs
 };
