@@ -6,9 +6,10 @@
 // presence entries, event-budget and rate-limit buckets, per-user connection counts, Engine.IO sessions — is
 // back at its baseline, and RSS is not growing round after round (glibc keeps freed memory, so RSS does not
 // fall back; it must stop rising once the first round has sized the heap).
-//   PARLEY_STATE_USERS (100000) and PARLEY_STATE_ROUND (8000) change the load for a longer run by hand.
+//   PARLEY_STATE_USERS (100000) and PARLEY_STATE_ROUND (10000, less when `ulimit -n` is low) change the load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { io } from 'socket.io-client';
@@ -17,7 +18,9 @@ import { connect } from './lib/client.mjs';
 import { signJwt } from './lib/http.mjs';
 
 const USERS = Number(process.env.PARLEY_STATE_USERS || 100_000);
-const ROUND = Number(process.env.PARLEY_STATE_ROUND || 8_000);
+// A round's users are open at once: one descriptor each here and in the server, under RLIMIT_NOFILE.
+const NOFILE = Number(execSync('sh -c "ulimit -n"').toString().trim()) || 1024;
+const ROUND = Number(process.env.PARLEY_STATE_ROUND || Math.max(500, Math.min(10_000, NOFILE - 2_000)));
 const ROOMS = 1000;  // few members a room: the joins' user:joined pushes stay few
 const IN_FLIGHT = 256;  // handshakes at once
 const GAUGES = [
@@ -111,13 +114,14 @@ function socketIoUser(srv, id, transport) {
   });
 }
 
-// Polls until every gauge is back at its baseline (a probe's budgeted request each time lets the limiters
-// prune: they do so on use, at most every couple of seconds).
+// Polls until every gauge is back at its baseline (the probe's requests each time let both limiters prune:
+// they do so on use, at most every second here).
 async function backToBaseline(srv, probe, baseline, what) {
   const deadline = Date.now() + 30_000;
   let now;
   for (;;) {
-    await probe.ok('message:send', { room: 'state-probe', text: 'tick' });
+    await probe.ok('message:send', { room: 'state-probe', text: 'tick' });  // the message rate limit
+    await probe.ok('presence:list', { room: 'state-probe' });                // the event budget
     now = await gauges(srv);
     if (GAUGES.every((g) => now[g] === baseline[g])) return now;
     if (Date.now() > deadline) break;
@@ -129,12 +133,16 @@ async function backToBaseline(srv, probe, baseline, what) {
 
 test(`${USERS} distinct users connecting and leaving return the node's state to its baseline`, { timeout: 600_000 }, async (t) => {
   const started = Date.now();
-  const srv = await startServer({ args: ['--handshakes-per-second-per-address', '0'] });  // two loops, as every suite
+  // Limiters whose buckets fill up within a second (burst = rate), so they are pruned a second after the last
+  // use and each round's wait is short; two loops, as every suite.
+  const srv = await startServer({ args: ['--handshakes-per-second-per-address', '0', '--event-rate', '40',
+                                         '--event-burst', '40', '--rate-limit', '20', '--rate-burst', '20'] });
   try {
     // The probe is there throughout: the baseline counts its own session, channels, presence and buckets.
     const probe = await connect(srv, token(1));
     await probe.ok('room:join', { room: 'state-probe' });
     await probe.ok('message:send', { room: 'state-probe', text: 'first' });
+    await probe.ok('presence:list', { room: 'state-probe' });
     const baseline = await gauges(srv);
     assert.equal(baseline.parley_node_sessions, 1);
 
