@@ -271,8 +271,32 @@ void Api::handle_admin(net::HttpRequest&& request, const std::string&, net::Resp
 
 net::HttpResponse Api::metrics_response() const {
   std::string body = core::metrics().render();
-  body += "# HELP parley_node_sessions Sessions attached to this node.\n# TYPE parley_node_sessions gauge\n";
-  body += "parley_node_sessions " + std::to_string(deps_.node->session_count()) + "\n";
+  auto gauge = [&body](std::string_view name, std::string_view help, int64_t value) {
+    body += "# HELP ";
+    body += name;
+    body += ' ';
+    body += help;
+    body += "\n# TYPE ";
+    body += name;
+    body += " gauge\n";
+    body += name;
+    body += ' ';
+    body += std::to_string(value);
+    body += '\n';
+  };
+  // What the node holds per user and per membership: each returns to its baseline once the users have gone.
+  const chat::Node::StateCounts state = deps_.node->state_counts();
+  gauge("parley_node_sessions", "Sessions attached to this node.", state.sessions);
+  gauge("parley_node_channels", "Channels (rooms, users, all) with sessions on this node.",
+        static_cast<int64_t>(state.channels));
+  gauge("parley_node_hub_channels", "Channel entries in the event loops' local fan-out indexes.", state.hub_channels);
+  gauge("parley_presence_entries", "Presence entries held in this process.", static_cast<int64_t>(state.presence));
+  gauge("parley_event_budget_buckets", "Users with a bucket in the per-user event budget.",
+        static_cast<int64_t>(state.budget_buckets));
+  gauge("parley_rate_limit_buckets", "Users with a bucket in this node's message rate limit.",
+        static_cast<int64_t>(state.rate_buckets));
+  gauge("parley_user_cache_entries", "Users in the event loops' user caches.", static_cast<int64_t>(state.cached_users));
+  for (const auto& g : gauges_) gauge(g.name, g.help, g.value());
   return text_response("text/plain; version=0.0.4; charset=utf-8", std::move(body));
 }
 

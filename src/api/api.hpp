@@ -6,6 +6,8 @@
 // besides what its dependencies guard.
 #include <boost/asio/thread_pool.hpp>
 #include <atomic>
+#include <functional>
+#include <vector>
 #include <string>
 
 #include "api/attempt_limiter.hpp"
@@ -47,6 +49,10 @@ class Api {
   void handle(net::HttpRequest&& request, const std::string& client, net::Responder respond);
   // The operator's address (--admin-listen): /healthz, /readyz with each dependency's state, /metrics.
   void handle_admin(net::HttpRequest&& request, const std::string& client, net::Responder respond);
+  // Adds a gauge to /metrics, read from `value` (any thread) at each scrape. Call before serving.
+  void add_gauge(std::string name, std::string help, std::function<int64_t()> value) {
+    gauges_.push_back({std::move(name), std::move(help), std::move(value)});
+  }
 
  private:
   void register_user(const net::HttpRequest& request, const std::string& client, net::Responder respond);
@@ -69,6 +75,12 @@ class Api {
   AttemptLimiter registrations_;   // keys "addr:<client>"
   std::atomic<size_t> pending_hashes_{0};
   std::string dummy_hash_;
+  struct Gauge {
+    std::string name;
+    std::string help;
+    std::function<int64_t()> value;
+  };
+  std::vector<Gauge> gauges_;
 };
 
 }  // namespace parley::api

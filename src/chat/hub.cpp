@@ -2,13 +2,50 @@
 
 #include <algorithm>
 
+#include "chat/channels.hpp"
 #include "chat/room_order.hpp"
 #include "core/metrics.hpp"
 #include "store/store.hpp"
 
 namespace parley::chat {
 
+std::span<Session* const> Hub::members(const std::string& channel) {
+  if (channel == all_channel) {
+    scratch_.clear();
+    for (const auto& [user, u] : users_) {
+      scratch_.push_back(u.first);
+      if (u.more) scratch_.insert(scratch_.end(), u.more->begin(), u.more->end());
+    }
+    return scratch_;
+  }
+  if (const int64_t user = user_of_channel(channel)) {
+    auto it = users_.find(user);
+    if (it == users_.end()) return {};
+    const UserSessions& u = it->second;
+    if (!u.more) return {&u.first, 1};
+    scratch_.assign(1, u.first);
+    scratch_.insert(scratch_.end(), u.more->begin(), u.more->end());
+    return scratch_;
+  }
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return {};
+  return it->second;
+}
+
 bool Hub::add(const std::string& channel, Session* session) {
+  if (channel == all_channel) return ++all_ == 1;
+  if (const int64_t user = user_of_channel(channel)) {
+    UserSessions& u = users_[user];
+    if (u.first == nullptr) {
+      u.first = session;
+      return true;
+    }
+    if (u.first == session) return false;
+    if (!u.more) u.more = std::make_unique<std::vector<Session*>>();
+    if (std::find(u.more->begin(), u.more->end(), session) != u.more->end()) return false;
+    u.more->push_back(session);
+    return false;
+  }
   auto& list = channels_[channel];
   if (std::find(list.begin(), list.end(), session) != list.end()) return false;
   list.push_back(session);
@@ -16,6 +53,29 @@ bool Hub::add(const std::string& channel, Session* session) {
 }
 
 bool Hub::remove(const std::string& channel, Session* session) {
+  if (channel == all_channel) return all_ > 0 && --all_ == 0;
+  if (const int64_t user = user_of_channel(channel)) {
+    auto it = users_.find(user);
+    if (it == users_.end()) return false;
+    UserSessions& u = it->second;
+    if (u.first != session) {
+      if (!u.more) return false;
+      auto pos = std::find(u.more->begin(), u.more->end(), session);
+      if (pos == u.more->end()) return false;
+      *pos = u.more->back();
+      u.more->pop_back();
+      if (u.more->empty()) u.more.reset();
+      return false;
+    }
+    if (u.more) {  // another session of the user takes the first place
+      u.first = u.more->back();
+      u.more->pop_back();
+      if (u.more->empty()) u.more.reset();
+      return false;
+    }
+    users_.erase(it);
+    return true;
+  }
   auto it = channels_.find(channel);
   if (it == channels_.end()) return false;
   auto& list = it->second;
@@ -57,9 +117,8 @@ void prefetch_room_state(const Session* session) {
 }  // namespace
 
 void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliveries) {
-  auto it = channels_.find(channel);
-  if (it == channels_.end()) return;
-  const Members& members = it->second;
+  const std::span<Session* const> members = this->members(channel);
+  if (members.empty()) return;
   for (size_t i = 0; i < std::min(connection_ahead, members.size()); ++i) prefetch_connection(members[i]);
   uint64_t count = 0;
   for (size_t i = 0; i < members.size(); ++i) {
@@ -81,10 +140,9 @@ void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliv
   core::metrics().deliveries.fetch_add(count, std::memory_order_relaxed);
 }
 
-std::vector<SessionPtr> Hub::sessions(const std::string& channel) const {
+std::vector<SessionPtr> Hub::sessions(const std::string& channel) {
   std::vector<SessionPtr> out;
-  if (auto it = channels_.find(channel); it != channels_.end())
-    for (Session* s : it->second) out.push_back(s->shared_from_this());
+  for (Session* s : members(channel)) out.push_back(s->shared_from_this());
   return out;
 }
 

@@ -15,15 +15,14 @@ class LocalRateLimit final : public cluster::RateLimit {
   void try_acquire(int64_t user_id, std::function<void(bool)> done) override { done(*try_acquire_now(user_id)); }
   std::optional<bool> try_acquire_now(int64_t user_id) override {
     const double now = core::monotonic_seconds();
-    // Full buckets behave as new ones: forgetting them every minute keeps the table to active users.
-    double due = next_prune_.load(std::memory_order_relaxed);
-    if (now >= due && next_prune_.compare_exchange_strong(due, now + 60)) limiter_.prune(now);
+    // Full buckets behave as new ones: forgetting them keeps the table to recently active users.
+    limiter_.prune_now_and_then(now);
     return limiter_.try_acquire(user_id, now);
   }
+  size_t buckets() const override { return limiter_.bucket_count(); }
 
  private:
   RateLimiter limiter_;
-  std::atomic<double> next_prune_{0};
 };
 
 }  // namespace parley::chat

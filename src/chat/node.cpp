@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/container/small_vector.hpp>
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include "chat/channels.hpp"
@@ -58,10 +59,9 @@ void Node::dispatch(std::string_view channel, const DeliveryPtr& delivery) {
   boost::container::small_vector<size_t, 8> targets;
   {
     std::lock_guard lock(channels_mutex_);
-    auto it = channels_.find(name);
-    if (it == channels_.end()) return;
-    for (size_t i = 0; i < it->second.on_loop.size(); ++i)
-      if (it->second.on_loop[i]) targets.push_back(i);
+    auto loops = loops_of(name);
+    if (!loops) return;
+    for_each_loop(*loops, [&targets](size_t loop) { targets.push_back(loop); });
   }
   for (size_t loop : targets) {
     if (inboxes_[loop]->inbox.add(name, delivery))
@@ -89,17 +89,37 @@ void Node::deliver_inbox(size_t loop) {
   in.replies.clear();
 }
 
+std::optional<Node::LoopSet> Node::loops_of(const std::string& channel) {
+  uint64_t* low = nullptr;
+  if (const int64_t user = user_of_channel(channel)) {
+    auto it = user_channels_.find(user);
+    if (it != user_channels_.end()) low = &it->second;
+  } else if (auto it = channels_.find(channel); it != channels_.end()) {
+    low = &it->second;
+  }
+  if (low == nullptr) return std::nullopt;
+  std::vector<bool>* high = nullptr;
+  if (!high_loops_.empty())
+    if (auto it = high_loops_.find(channel); it != high_loops_.end()) high = &it->second;
+  return LoopSet{low, high};
+}
+
 void Node::subscribe_local(Session& session, const std::string& channel) {
   size_t loop = session.loop_index();
   if (!hubs_[loop]->add(channel, &session)) return;
+  hub_channels_.fetch_add(1, std::memory_order_relaxed);
   bool first = false;
   {
     std::lock_guard lock(channels_mutex_);
-    auto& use = channels_[channel];
-    if (use.on_loop.empty()) use.on_loop.resize(hubs_.size());
-    if (!use.on_loop[loop]) {
-      use.on_loop[loop] = true;
-      first = use.loops++ == 0;
+    const int64_t user = user_of_channel(channel);
+    uint64_t& low = user ? user_channels_[user] : channels_[channel];
+    first = low == 0 && (high_loops_.empty() || !high_loops_.contains(channel));
+    if (loop < 64) {
+      low |= uint64_t{1} << loop;
+    } else {
+      auto& high = high_loops_[channel];
+      high.resize(hubs_.size() - 64);
+      high[loop - 64] = true;
     }
   }
   if (first) deps_.broker->subscribe(channel);
@@ -108,18 +128,43 @@ void Node::subscribe_local(Session& session, const std::string& channel) {
 void Node::unsubscribe_local(Session& session, const std::string& channel) {
   size_t loop = session.loop_index();
   if (!hubs_[loop]->remove(channel, &session)) return;
+  hub_channels_.fetch_sub(1, std::memory_order_relaxed);
   bool last = false;
   {
     std::lock_guard lock(channels_mutex_);
-    auto it = channels_.find(channel);
-    if (it == channels_.end()) return;
-    it->second.on_loop[loop] = false;
-    if (--it->second.loops == 0) {
-      channels_.erase(it);
-      last = true;
+    auto loops = loops_of(channel);
+    if (!loops) return;
+    if (loop < 64) {
+      *loops->low &= ~(uint64_t{1} << loop);
+    } else if (loops->high) {
+      (*loops->high)[loop - 64] = false;
+      if (std::none_of(loops->high->begin(), loops->high->end(), [](bool b) { return b; })) {
+        high_loops_.erase(channel);
+        loops->high = nullptr;
+      }
+    }
+    last = *loops->low == 0 && loops->high == nullptr;
+    if (last) {
+      if (const int64_t user = user_of_channel(channel)) user_channels_.erase(user);
+      else channels_.erase(channel);
     }
   }
   if (last) deps_.broker->unsubscribe(channel);
+}
+
+Node::StateCounts Node::state_counts() const {
+  StateCounts c;
+  c.sessions = session_count();
+  {
+    std::lock_guard lock(channels_mutex_);
+    c.channels = channels_.size() + user_channels_.size();
+  }
+  c.hub_channels = hub_channels_.load(std::memory_order_relaxed);
+  c.presence = deps_.presence->entries();
+  c.budget_buckets = event_budget_.bucket_count();
+  c.rate_buckets = deps_.rate_limit ? deps_.rate_limit->buckets() : 0;
+  for (const UserCache& cache : user_caches_) c.cached_users += cache.size();
+  return c;
 }
 
 void Node::publish_envelope(const std::string& channel, const EnvelopeFields& fields) {
@@ -201,10 +246,8 @@ void Node::handle(const SessionPtr& s, protocol::Request req) {
 
 bool Node::within_budget(int64_t user_id) {
   const double now = core::monotonic_seconds();
-  // Full buckets behave as new ones: forgetting them every minute keeps the table to active users.
-  const int64_t now_ms = static_cast<int64_t>(now * 1000);
-  int64_t due = next_budget_prune_ms_.load(std::memory_order_relaxed);
-  if (now_ms >= due && next_budget_prune_ms_.compare_exchange_strong(due, now_ms + 60'000)) event_budget_.prune(now);
+  // Full buckets behave as new ones: forgetting them keeps the table to recently active users.
+  event_budget_.prune_now_and_then(now);
   return event_budget_.try_acquire(user_id, now);
 }
 

@@ -13,10 +13,13 @@
 // may be called from any thread. Channel reference counts are guarded by one mutex (joins are rare).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/json.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <atomic>
+#include <bit>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -88,6 +91,18 @@ class Node {
   void close_all(uint16_t code, std::string_view reason);
   // Open sessions on this node.
   int64_t session_count() const { return sessions_.load(std::memory_order_relaxed); }
+  // What the node holds per user and per membership, for /metrics: every figure returns to its baseline once
+  // the users have gone (issue #16: per-user state is bounded).
+  struct StateCounts {
+    int64_t sessions = 0;
+    size_t channels = 0;         // channels with local sessions (broker subscriptions on a cluster)
+    int64_t hub_channels = 0;    // the loops' Hub entries
+    size_t presence = 0;         // presence entries held in this process
+    size_t budget_buckets = 0;   // the per-user event budget's buckets
+    size_t rate_buckets = 0;     // the message rate limit's buckets held here (node-local limiter)
+    size_t cached_users = 0;     // user cache entries (DM recipients), over every loop
+  };
+  StateCounts state_counts() const;
 
  private:
   // One row of the dispatch table handle() walks (node.cpp).
@@ -164,22 +179,38 @@ class Node {
     std::string reply_json;  // scratch for each reply's JSON
   };
   std::vector<std::unique_ptr<LoopInbox>> inboxes_;
-  std::vector<UserCache> user_caches_;      // one per loop: DM recipients
-  std::mutex channels_mutex_;
-  // channel -> number of loops with at least one local session in it; loops bitmask for fan-out
-  struct ChannelUse {
-    int loops = 0;
-    std::vector<bool> on_loop;
+  std::vector<UserCache> user_caches_;      // one per loop: DM recipients (size() read by state_counts())
+  // The loops with at least one local session in a channel: a bit per loop for loops 0-63 in the channel's
+  // entry (8 bytes), and on nodes with more loops the others in high_loops_.
+  struct LoopSet {
+    uint64_t* low;                  // the entry's bits
+    std::vector<bool>* high;        // loops 64 and up, or null
   };
-  std::unordered_map<std::string, ChannelUse> channels_;
+  // The channel's loops, or nothing when no local session is in it. Under channels_mutex_.
+  std::optional<LoopSet> loops_of(const std::string& channel);
+  // Calls fn(loop) for each loop of `loops`.
+  template <class Fn>
+  static void for_each_loop(const LoopSet& loops, Fn&& fn) {
+    for (uint64_t bits = *loops.low; bits != 0; bits &= bits - 1) fn(static_cast<size_t>(std::countr_zero(bits)));
+    if (loops.high)
+      for (size_t i = 0; i < loops.high->size(); ++i)
+        if ((*loops.high)[i]) fn(64 + i);
+  }
+
+  mutable std::mutex channels_mutex_;
+  // Channels with local sessions: rooms and "all" by name; users' channels ("user:<id>", one per connected
+  // user) by id in a flat table, 16 bytes each. Fan-out goes to the loops whose bits are set.
+  std::unordered_map<std::string, uint64_t> channels_;
+  boost::unordered_flat_map<int64_t, uint64_t> user_channels_;
+  std::unordered_map<std::string, std::vector<bool>> high_loops_;  // loops 64 and up, by channel
+  std::atomic<int64_t> hub_channels_{0};  // the Hubs' channel entries, summed over loops
   std::atomic<uint64_t> next_connection_{1};
   std::atomic<uint64_t> next_message_{1};
   std::atomic<int64_t> sessions_{0};
   std::atomic<int64_t> next_key_prune_ms_{0};
   // Every request but message sends (which have the cluster-wide message limit) spends from this per-user
-  // budget; pruned of full buckets now and then.
+  // budget; pruned of full buckets now and then (RateLimiter::prune_now_and_then).
   RateLimiter event_budget_;
-  std::atomic<int64_t> next_budget_prune_ms_{0};
 };
 
 

@@ -50,6 +50,15 @@ void RateLimiter::prune(double now_seconds) {
   }
 }
 
+double RateLimiter::prune_interval() const {
+  return rate_ > 0 ? std::clamp(burst_ / rate_, 1.0, 60.0) : 60.0;
+}
+
+void RateLimiter::prune_now_and_then(double now_seconds) {
+  double due = next_prune_.load(std::memory_order_relaxed);
+  if (now_seconds >= due && next_prune_.compare_exchange_strong(due, now_seconds + prune_interval())) prune(now_seconds);
+}
+
 size_t RateLimiter::bucket_count() const {
   size_t n = 0;
   for (const Shard& shard : shards_) {

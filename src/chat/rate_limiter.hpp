@@ -2,6 +2,7 @@
 // Per-user token buckets for message:send / message:private (docs/protocol.md §4: default 10/s, burst 20;
 // refused messages use none of it). This is the node-local limiter; time is injected by the caller.
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -26,6 +27,14 @@ class RateLimiter {
   // Forgets every bucket that is full at `now_seconds`. A full bucket behaves exactly like a new one, so this
   // changes no decision; call it periodically (e.g. every minute) so memory tracks active users only.
   void prune(double now_seconds);
+  // prune() when one is due: every prune_interval(). Call it with each try_acquire: as a pruned table holds
+  // only the users active in the last interval or so, each prune walks about as many buckets as there were
+  // requests since the last one, so the cost per request stays constant and the table returns to empty a
+  // couple of intervals after the last user went quiet.
+  void prune_now_and_then(double now_seconds);
+  // How long an untouched bucket takes to fill up (burst / rate), between 1 and 60 seconds: a bucket is
+  // forgotten at most that long after it is full.
+  double prune_interval() const;
 
   // Returns how many buckets are held (for metrics and tests).
   size_t bucket_count() const;
@@ -48,6 +57,7 @@ class RateLimiter {
   double rate_;
   double burst_;
   std::array<Shard, kShards> shards_;
+  std::atomic<double> next_prune_{0};
 };
 
 }  // namespace parley::chat

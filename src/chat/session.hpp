@@ -5,6 +5,7 @@
 // Thread safety: a Session lives on one event loop for life; every member is used on that loop only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/container/flat_map.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -41,13 +42,11 @@ struct RoomState {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // Every loop is an io_context: keep its 8-byte executor rather than a 56-byte any_io_executor (this is
-  // per connection, and idle connections are mostly this object).
+  // Every loop is an io_context: its 8-byte executor rather than a 56-byte any_io_executor.
   using LoopExecutor = boost::asio::io_context::executor_type;
 
-  Session(const boost::asio::any_io_executor& executor, size_t loop_index, std::string connection_id, Identity identity)
-      : executor_(*executor.target<LoopExecutor>()),
-        loop_index_(loop_index),
+  Session(size_t loop_index, std::string connection_id, Identity identity)
+      : loop_index_(loop_index),
         connection_id_(std::move(connection_id)),
         identity_(std::move(identity)) {}
   virtual ~Session() = default;
@@ -57,7 +56,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const Identity& identity() const { return identity_; }
   const std::string& connection_id() const { return connection_id_; }
   size_t loop_index() const { return loop_index_; }
-  const LoopExecutor& executor() const { return executor_; }
+  // The executor of the session's loop (the transport keeps it: not stored twice per connection).
+  virtual const LoopExecutor& executor() const = 0;
 
   // Queues one push. Never blocks and never closes synchronously: a full queue schedules a close.
   virtual void push(const DeliveryPtr& delivery) = 0;
@@ -74,7 +74,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // already has); never runs it if the connection closes first. One waiter at a time.
   virtual void when_drained(size_t threshold, std::function<void()> fn) = 0;
 
-  std::map<std::string, RoomState, std::less<>> rooms;
+  // The rooms this connection has joined: a sorted vector (one block for all of them, 64 bytes a room), not a
+  // tree with a block per room. Entries move when a room is added or removed: hold no reference across that.
+  boost::container::flat_map<std::string, RoomState, std::less<>> rooms;
   // Direct conversations (by conversation key) this connection has seen a message of, or listed: their order
   // state. Not memberships: every connection of a user receives the user's direct messages.
   Lazy<std::map<std::string, RoomState, std::less<>>> conversations;
@@ -90,7 +92,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  LoopExecutor executor_;
   size_t loop_index_;
   std::string connection_id_;
   Identity identity_;

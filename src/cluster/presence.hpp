@@ -44,6 +44,10 @@ class Presence {
   // the local implementation never calls it.
   using MembershipHandler = std::function<void(const std::string& scope, const Member& member, bool joined)>;
   virtual void set_membership_handler(MembershipHandler handler) { (void)handler; }
+  // Entries this process holds in memory, for /metrics: (scope, user) pairs for the local implementation,
+  // (scope, connection) pairs of this node's own connections for a cluster one. Back to its baseline once
+  // the users have gone (per-user state is bounded).
+  virtual size_t entries() const = 0;
 };
 
 }  // namespace parley::cluster

@@ -4,6 +4,7 @@
 // Contract: try_acquire takes one token when one is available and answers true; a refusal takes nothing.
 // `done` may run inline or on another thread (callers post back to their loop).
 // Thread safety: all methods safe from any thread.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -17,6 +18,8 @@ class RateLimit {
   // The same answer, given at once when no I/O is needed (the local limiter); nullopt (nothing taken) when the
   // caller must use try_acquire.
   virtual std::optional<bool> try_acquire_now(int64_t user_id) { return std::nullopt; }
+  // Per-user entries this process holds (the local limiter's buckets; 0 for one kept elsewhere), for /metrics.
+  virtual size_t buckets() const { return 0; }
 };
 
 }  // namespace parley::cluster

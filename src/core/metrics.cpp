@@ -38,6 +38,8 @@ std::string Metrics::render() const {
   out += fmt::format("# HELP parley_connections Open real-time connections.\n# TYPE parley_connections gauge\n"
                      "parley_connections {}\n", connections.load());
   counter(out, "parley_connections_total", "Real-time connections accepted.", connections_total);
+  counter(out, "parley_engineio_sessions", "Engine.IO sessions in the node's sid registry.",
+          static_cast<uint64_t>(std::max<int64_t>(0, engineio_sessions.load())), "gauge");
   counter(out, "parley_messages_in_total", "Client to server events received.", messages_in);
   counter(out, "parley_messages_out_total", "Server to client frames queued.", messages_out);
   counter(out, "parley_deliveries_total", "Events handed to connections by fan-out.", deliveries);

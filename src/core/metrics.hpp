@@ -25,6 +25,7 @@ class Histogram {
 
 struct Metrics {
   std::atomic<int64_t> connections{0};          // open real-time connections (all protocols)
+  std::atomic<int64_t> engineio_sessions{0};    // Engine.IO sessions in the sid registry (polling ones)
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> messages_in{0};         // client -> server events
   std::atomic<uint64_t> messages_out{0};        // server -> client frames

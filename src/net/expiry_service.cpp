@@ -69,7 +69,7 @@ void ExpiryService::erase(size_t slot) {
     sift_down(last.item->expiry_slot_);
   }
   // Give back what a burst of connections grew.
-  if (heap_.empty() && heap_.capacity() > 1024) heap_ = {};
+  if (heap_.empty()) heap_.shrink_to_fit();
 }
 
 // The timer waits for the earliest expiry; a later one never moves it (on_timer re-arms).

@@ -10,6 +10,7 @@
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -58,7 +59,9 @@ class ExpiryService final : public boost::asio::execution_context::service {
   void arm();
   void on_timer();
 
-  std::vector<Entry> heap_;  // min-heap by at_ms; heap_[i].item->expiry_slot_ == i
+  // Min-heap by at_ms; heap_[i].item->expiry_slot_ == i. A deque: it grows by 512-byte blocks, not by
+  // doubling, so it holds about 16 bytes per connection rather than up to 32.
+  std::deque<Entry> heap_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
   int64_t armed_at_ms_ = std::numeric_limits<int64_t>::max();
   bool shut_down_ = false;

@@ -6,7 +6,6 @@
 // Thread safety: one per connection, on its loop only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/socket_base.hpp>
 #include <boost/system/error_code.hpp>
 #include <memory>
 #include <utility>
@@ -21,13 +20,12 @@ class SocketWriter {
   using Priority = FlushService::Priority;
   enum class Written {
     all,      // the queue is empty
-    waiting,  // the socket took less; the resume callback runs once it is writable (or the wait fails)
+    waiting,  // the socket took less; the owner waits for writability, then calls writable() and flushes
     failed,   // the socket failed: the owner ends the connection
-    not_now,  // a wait for writability is pending already: nothing was done
+    not_now,  // a wait for writability is pending: nothing was done
   };
 
-  SocketWriter(const boost::asio::any_io_executor& executor, WriteQueue::FrameOf frame_of)
-      : queue_(frame_of), flusher_(FlushService::of(executor)) {}
+  explicit SocketWriter(const boost::asio::any_io_executor& executor) : flusher_(FlushService::of(executor)) {}
 
   WriteQueue& queue() { return queue_; }
   const WriteQueue& queue() const { return queue_; }
@@ -42,24 +40,21 @@ class SocketWriter {
     flusher_.schedule(executor, owner(), priority);
   }
 
-  // Writes what the socket takes now (called from the owner's flush()). When it takes less, waits for
-  // writability and then calls `resume(ec)`, which should flush again (or end the connection on an error).
-  template <class Socket, class Resume>
-  Written write(Socket& socket, Resume&& resume) {
+  // Writes what the socket `fd` (non-blocking) takes now (called from the owner's flush()). When it takes
+  // less, answers waiting: the owner waits for writability and then calls writable() and flushes again.
+  Written write(int fd) {
     fan_out_scheduled_ = reply_scheduled_ = false;
     if (waiting_writable_) return Written::not_now;
-    boost::system::error_code ec = queue_.write_now(socket);
+    boost::system::error_code ec = queue_.write_now(fd);
     if (ec == boost::asio::error::would_block) {
       waiting_writable_ = true;
-      socket.async_wait(boost::asio::socket_base::wait_write,
-                        [this, resume = std::forward<Resume>(resume)](boost::system::error_code wait_ec) mutable {
-                          waiting_writable_ = false;
-                          resume(wait_ec);
-                        });
       return Written::waiting;
     }
     return ec ? Written::failed : Written::all;
   }
+  // The socket is writable again after Written::waiting.
+  void writable() { waiting_writable_ = false; }
+  bool waiting_writable() const { return waiting_writable_; }
 
  private:
   WriteQueue queue_;

@@ -28,4 +28,13 @@ int64_t UserConnections::count(int64_t user_id) const {
   return it == s.counts.end() ? 0 : it->second;
 }
 
+size_t UserConnections::users() const {
+  size_t n = 0;
+  for (const Shard& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    n += s.counts.size();
+  }
+  return n;
+}
+
 }  // namespace parley::net

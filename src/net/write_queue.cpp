@@ -10,8 +10,7 @@
 
 namespace parley::net {
 
-void WriteQueue::push(const chat::DeliveryPtr& delivery) {
-  const std::string& frame = frame_of_(*delivery);
+void WriteQueue::push(const chat::DeliveryPtr& delivery, const std::string& frame) {
   bytes_ += frame.size();
   queue_.emplace_back(delivery, &frame);
 }

@@ -21,14 +21,8 @@ namespace parley::net {
 
 class WriteQueue {
  public:
-  // Which frame of a Delivery this connection sends.
-  using FrameOf = const std::string& (*)(const chat::Delivery&);
-
-  explicit WriteQueue(FrameOf frame_of) : frame_of_(frame_of) {}
-
-  void push(const chat::DeliveryPtr& delivery);
-  // The size of the frame push(delivery) would queue.
-  size_t frame_size(const chat::Delivery& delivery) const { return frame_of_(delivery).size(); }
+  // Queues `frame`, one of the wire forms inside `delivery` (kept alive with it, never copied).
+  void push(const chat::DeliveryPtr& delivery, const std::string& frame);
   void push(std::string owned);
   // Bytes queued (a partly written frame counts whole).
   size_t bytes() const { return bytes_; }
@@ -52,7 +46,6 @@ class WriteQueue {
   // Fills `buffers` from the front of the queue; answers how many and their total size.
   std::pair<size_t, size_t> gather(std::span<iovec> buffers) const;
 
-  FrameOf frame_of_;
   // A vector, not a deque: libstdc++'s deque allocates ~600 bytes even when empty, on every idle connection.
   std::vector<Frame> queue_;
   // 32 bits each: the queue is bounded far below 4 Gi entries and a frame far below 4 GiB, and the 8 bytes

@@ -11,15 +11,10 @@ namespace parley::net {
 namespace asio = boost::asio;
 namespace ws = protocol::ws;
 
-namespace {
-const std::string& native_frame_of(const chat::Delivery& d) { return d.native_ws_frame; }
-}  // namespace
-
 WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, ConnectionContext& context,
                            chat::Identity identity, bool user_counted)
-    : chat::Session(socket.get_executor(), loop_index, context.node->next_connection_id(), std::move(identity)),
-      WsCore(adopt(executor(), std::move(socket)), context.limits.max_frame_bytes, context.limits.send_queue_bytes,
-             &native_frame_of),
+    : chat::Session(loop_index, context.node->next_connection_id(), std::move(identity)),
+      WsCore(adopt(std::move(socket)), context.limits.max_frame_bytes, context.limits.send_queue_bytes),
       context_(context),
       user_counted_(user_counted) {
   core::metrics().connections.fetch_add(1, std::memory_order_relaxed);

@@ -30,6 +30,7 @@ class WsConnection final : public chat::Session, public WsCore {
   // bytes that arrived after the upgrade request.
   void start(std::string_view initial);
 
+  const chat::Session::LoopExecutor& executor() const override { return core_executor(); }
   void push(const chat::DeliveryPtr& delivery) override;
   void reply_ok(const protocol::Request& request, std::string_view data_json) override;
   void reply_error(const protocol::Request& request, const core::Error& error) override;
@@ -40,6 +41,7 @@ class WsConnection final : public chat::Session, public WsCore {
 
  private:
   std::shared_ptr<WsCore> core_ptr() override { return std::static_pointer_cast<WsConnection>(shared_from_this()); }
+  const std::string& delivery_frame(const chat::Delivery& d) const override { return d.native_ws_frame; }
   void on_text(std::string& payload) override;
   void on_binary(std::string& payload) override;
   void on_pong() override { heartbeat_answered(); }

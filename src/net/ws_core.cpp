@@ -1,10 +1,16 @@
 #include "net/ws_core.hpp"
 
-#include <boost/asio/bind_allocator.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
-#include "net/exact_allocator.hpp"
 
 namespace parley::net {
 
@@ -13,65 +19,104 @@ namespace ws = protocol::ws;
 
 namespace {
 constexpr size_t read_chunk = 65536;  // per thread, not per connection
+constexpr int max_reads_per_turn = 4;   // then the poller comes back to the connection on a later turn
 constexpr auto close_grace = std::chrono::seconds(2);
 }  // namespace
 
 WsCore::Socket WsCore::adopt(const LoopExecutor& executor, asio::ip::tcp::socket socket) {
   boost::system::error_code ec;
-  auto endpoint = socket.local_endpoint(ec);
-  auto protocol = ec ? asio::ip::tcp::v4() : endpoint.protocol();
-  return {executor, protocol, socket.release(ec)};
+  const int fd = socket.release(ec);  // out of asio's reactor (its descriptor state goes back to asio's pool)
+  return {executor, ec ? -1 : fd};
 }
 
-WsCore::WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes, WriteQueue::FrameOf frame_of)
-    : socket_(std::move(socket)),
-      parser_(max_message_bytes),
-      writer_(socket_.get_executor(), frame_of),
+WsCore::WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes)
+    : executor_(socket.executor),
+      fd_(socket.fd),
+      writer_(executor_),
+      max_message_bytes_(static_cast<uint32_t>(std::min<size_t>(max_message_bytes, UINT32_MAX))),
       send_queue_bytes_(static_cast<uint32_t>(std::min<size_t>(send_queue_bytes, UINT32_MAX))) {}
 
-WsCore::~WsCore() { ExpiryService::of(socket_.get_executor()).remove(*this); }
+WsCore::~WsCore() {
+  ExpiryService::of(executor_).remove(*this);
+  if (fd_ >= 0) ::close(fd_);  // never started, or released by the poller at shutdown
+}
 
 void WsCore::start_ws(std::string_view initial) {
-  boost::system::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  socket_.non_blocking(true, ec);  // reads and writes are tried at once and never block
+  if (fd_ < 0) return finish();
+  const int on = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  int non_blocking = 1;
+  ::ioctl(fd_, FIONBIO, &non_blocking);  // reads and writes are tried at once and never block
   if (!initial.empty()) on_bytes(reinterpret_cast<const uint8_t*>(initial.data()), initial.size());
-  read();
+  if (finished_) return;
+  if (!ReadPoller::of(executor_).add(executor_, fd_, core_ptr())) finish();
 }
 
-// Waits for readability, then reads into a buffer shared by every connection of this thread: an idle
-// connection holds no read buffer (the parser keeps any partial frame itself, so nothing refers to the shared
-// buffer once on_bytes returns).
-void WsCore::read() {
+void WsCore::on_poll_ready(uint32_t events) {
   if (finished_) return;
-  // Captures only `self` (no separate `this`): this wait is pending on every idle connection.
-  auto on_readable = [self = core_ptr()](boost::system::error_code ec) { self->on_readable(ec); };
-  socket_.async_wait(Socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(on_readable)));
+  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && writer_.waiting_writable()) {
+    writer_.writable();
+    flush();
+  }
+  if (!finished_ && (events & (EPOLLIN | EPOLLERR | EPOLLHUP))) on_readable();
 }
 
-void WsCore::on_readable(boost::system::error_code ec) {
-  if (finished_) return;
-  if (ec) return finish();
+// Reads into a buffer shared by every connection of this thread (an idle connection holds no read buffer: the
+// parser keeps any partial frame itself, so nothing refers to the shared buffer once on_bytes returns) until
+// the socket is drained: the poller is edge-triggered. A read shorter than the buffer drained it; after a few
+// full ones the poller calls again on a later turn.
+void WsCore::on_readable() {
   thread_local std::unique_ptr<uint8_t[]> shared_buffer = std::make_unique<uint8_t[]>(read_chunk);
-  size_t n = socket_.read_some(asio::buffer(shared_buffer.get(), read_chunk), ec);
-  if (ec == asio::error::would_block) return read();
-  if (ec) return finish();
-  on_bytes(shared_buffer.get(), n);
-  read();
+  for (int reads = 0; reads < max_reads_per_turn; ++reads) {
+    ssize_t n;
+    do n = ::recv(fd_, shared_buffer.get(), read_chunk, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) return finish();  // the peer hung up, or the socket failed
+    on_bytes(shared_buffer.get(), static_cast<size_t>(n));
+    if (finished_ || static_cast<size_t>(n) < read_chunk) return;
+  }
+  ReadPoller::of(executor_).again(*this);
 }
 
+// Whole frames (nearly all) go through the thread's parser; the connection keeps a parser of its own only
+// while something is incomplete (a partial frame, a fragmented message) or the stream has failed.
 void WsCore::on_bytes(const uint8_t* data, size_t size) {
+  thread_local ws::FrameParser thread_parser(0);
+  thread_local bool thread_parser_busy = false;  // on_bytes of another connection below this one's (never seen)
+  std::unique_ptr<ws::FrameParser> own = cold_ ? std::move(cold_->parser) : nullptr;
+  const bool borrowed = !own && !thread_parser_busy;
+  if (!own && !borrowed) own = std::make_unique<ws::FrameParser>(max_message_bytes_);
+  ws::FrameParser& parser = borrowed ? thread_parser : *own;
+  if (borrowed) {
+    thread_parser.set_max_message_bytes(max_message_bytes_);
+    thread_parser_busy = true;
+  }
   ws::Message message;
   while (size > 0 && !finished_) {
-    auto outcome = parser_.parse(data, size, message);
+    auto outcome = parser.parse(data, size, message);
     data += outcome.consumed;
     size -= outcome.consumed;
-    if (outcome.status == ws::FrameParser::Status::need_more) return;
+    if (outcome.status == ws::FrameParser::Status::need_more) break;
     if (outcome.status == ws::FrameParser::Status::error) {
       core::metrics().protocol_errors.fetch_add(1, std::memory_order_relaxed);
-      return close_ws(outcome.close_code, outcome.reason);
+      close_ws(outcome.close_code, outcome.reason);
+      break;
     }
     on_message(message);
+  }
+  if (borrowed) {
+    thread_parser_busy = false;
+    if (!thread_parser.idle()) {  // keep what is incomplete (or the failure) with this connection
+      own = std::make_unique<ws::FrameParser>(std::move(thread_parser));
+      thread_parser = ws::FrameParser(0);
+    }
+  }
+  if (own && !own->idle()) {
+    if (!cold_) cold_ = std::make_unique<Cold>();
+    cold_->parser = std::move(own);
+  } else if (cold_ && !cold_->close_timer) {
+    cold_.reset();
   }
 }
 
@@ -123,8 +168,9 @@ bool WsCore::queue_frame(std::string frame) {
 }
 
 bool WsCore::queue_delivery(const chat::DeliveryPtr& delivery) {
-  if (!admit(writer_.queue().frame_size(*delivery))) return false;
-  writer_.queue().push(delivery);
+  const std::string& frame = delivery_frame(*delivery);
+  if (!admit(frame.size())) return false;
+  writer_.queue().push(delivery, frame);
   schedule_flush(SocketWriter::Priority::fan_out);
   return true;
 }
@@ -138,33 +184,30 @@ void WsCore::queue_control(std::string frame) {
 // Batches: everything queued until this connection's turn goes out in one gather write (see FlushService).
 void WsCore::schedule_flush(SocketWriter::Priority priority) {
   if (finished_) return;
-  writer_.schedule(socket_.get_executor(), priority, [this] { return core_ptr(); });
+  writer_.schedule(executor_, priority, [this] { return core_ptr(); });
 }
 
 void WsCore::flush() {
   if (finished_) return;
-  auto written = writer_.write(socket_, [self = core_ptr(), this](boost::system::error_code ec) {
-    if (finished_) return;
-    if (ec) return finish();
-    flush();
-  });
+  auto written = writer_.write(fd_);
   if (written == SocketWriter::Written::not_now) return;
   if (written == SocketWriter::Written::failed) return finish();
+  // Written::waiting: the poller says when the socket takes more (on_poll_ready flushes again).
   on_written();
   if (written == SocketWriter::Written::all && closing_) {
     // Our close frame is out: stop sending, and give the peer a moment to answer before we hang up.
-    boost::system::error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    ::shutdown(fd_, SHUT_WR);
   }
 }
 
 void WsCore::close_ws(uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
   closing_ = true;
-  ExpiryService::of(socket_.get_executor()).remove(*this);
+  ExpiryService::of(executor_).remove(*this);
   queue_control(ws::encode_close(code, reason));
-  close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), close_grace);
-  close_timer_->async_wait([self = core_ptr(), this](boost::system::error_code ec) {
+  if (!cold_) cold_ = std::make_unique<Cold>();
+  cold_->close_timer = std::make_unique<asio::steady_timer>(executor_, close_grace);
+  cold_->close_timer->async_wait([self = core_ptr(), this](boost::system::error_code ec) {
     if (!ec) finish();
   });
   notify_closing();
@@ -179,10 +222,13 @@ void WsCore::finish() {
   if (finished_) return;
   finished_ = true;
   closing_ = true;
-  ExpiryService::of(socket_.get_executor()).remove(*this);
-  if (close_timer_) close_timer_->cancel();
-  boost::system::error_code ec;
-  socket_.close(ec);
+  ExpiryService::of(executor_).remove(*this);
+  if (cold_ && cold_->close_timer) cold_->close_timer->cancel();
+  if (fd_ >= 0) {
+    ReadPoller::of(executor_).remove(*this, fd_);
+    ::close(fd_);
+    fd_ = -1;
+  }
   notify_closing();
   on_finished();
 }
@@ -208,9 +254,9 @@ void WsCore::heartbeat_answered() {
 void WsCore::wait_until(int64_t heartbeat_at_ms) {
   heartbeat_at_ms_ = heartbeat_at_ms;
   const int64_t at = std::min(deadline_ms_, heartbeat_at_ms);
-  auto& expiry = ExpiryService::of(socket_.get_executor());
+  auto& expiry = ExpiryService::of(executor_);
   if (at == never) return expiry.remove(*this);
-  expiry.add(socket_.get_executor(), *this, at);
+  expiry.add(executor_, *this, at);
 }
 
 // One entry serves both: it is the earlier of the codec's deadline and the heartbeat's next step, so a call

@@ -1,9 +1,9 @@
 #pragma once
-// WsCore: one WebSocket after the HTTP upgrade, whatever its messages mean. It owns the socket (on its loop's
-// own executor type), the frame parser (limits, masking, UTF-8, close codes), the control frames (a ping is
-// answered, a close is echoed), the close handshake (our close frame, then at most a grace period for the
-// peer to hang up), the read (a wait for readability, then a read into one buffer per loop: an idle connection
-// holds no read buffer), the outbound queue and when it is written (SocketWriter: one gather write per turn,
+// WsCore: one WebSocket after the HTTP upgrade, whatever its messages mean. It owns the socket (a descriptor
+// its loop's ReadPoller watches, not in asio's reactor: no descriptor state, no pending operation), the frame
+// parser (limits, masking, UTF-8, close codes), the control frames (a ping is answered, a close is echoed),
+// the close handshake (our close frame, then at most a grace period for the peer to hang up), the read (into
+// one buffer per loop when the poller says so: an idle connection holds no read buffer), the outbound queue and when it is written (SocketWriter: one gather write per turn,
 // replies ahead of fan-out), the slow-reader cut-off (4008), and one deadline in the loop's ExpiryService: the
 // earlier of the codec's deadline (the token's expiry; Engine.IO's connect timeout before that) and the
 // heartbeat's next step (no timer per connection).
@@ -14,7 +14,6 @@
 // if heartbeat_answered() has not been called `timeout` later, on_heartbeat_lost() (native: the connection is
 // dropped without a close frame, RFC 6455 §7.1.7).
 // Thread safety: lives on one loop; every member function runs there.
-#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,17 +26,21 @@
 #include "chat/delivery.hpp"
 #include "net/expiry_service.hpp"
 #include "net/flush_service.hpp"
+#include "net/read_poller.hpp"
 #include "net/socket_writer.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace parley::net {
 
-class WsCore : public Flushable, public Expiring {
+class WsCore : public Flushable, public Expiring, public Pollable {
  public:
   using LoopExecutor = boost::asio::io_context::executor_type;
-  // On the io_context's own executor type: 8 bytes instead of any_io_executor's 56, here and in every pending
-  // operation of the connection.
-  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, LoopExecutor>;
+  // A connected TCP socket taken out of asio (no longer in its reactor), with the loop it will live on (the
+  // io_context's own executor type: 8 bytes instead of any_io_executor's 56).
+  struct Socket {
+    LoopExecutor executor;
+    int fd = -1;
+  };
   // The heartbeat's settings, shared by every connection of a kind (interval 0: no heartbeat).
   struct Heartbeat {
     int64_t interval_ms = 0;
@@ -45,11 +48,17 @@ class WsCore : public Flushable, public Expiring {
   };
   static constexpr int64_t never = std::numeric_limits<int64_t>::max();
 
-  // The socket `socket` re-wrapped on `executor` (the loop it will live on, which may be another loop than
-  // the one that accepted it).
+  // The socket taken out of asio, for `executor` (the loop it will live on, which may be another loop than the
+  // one that accepted it; that loop's ReadPoller watches it from start_ws() on).
   static Socket adopt(const LoopExecutor& executor, boost::asio::ip::tcp::socket socket);
+  // The same on the loop that accepted it.
+  static Socket adopt(boost::asio::ip::tcp::socket socket) {
+    const LoopExecutor executor = *socket.get_executor().target<LoopExecutor>();
+    return adopt(executor, std::move(socket));
+  }
 
-  LoopExecutor loop_executor() { return socket_.get_executor(); }
+  LoopExecutor loop_executor() { return executor_; }
+  const LoopExecutor& core_executor() const { return executor_; }
   // Bytes queued (and in flight).
   size_t queued_bytes() const { return writer_.queue().bytes(); }
   // True once a close frame is queued or the socket is closed.
@@ -72,7 +81,7 @@ class WsCore : public Flushable, public Expiring {
   void heartbeat_answered();
 
  protected:
-  WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes, WriteQueue::FrameOf frame_of);
+  WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes);
   ~WsCore();
 
   // Starts reading; `initial` holds bytes that arrived with the upgrade request.
@@ -82,6 +91,9 @@ class WsCore : public Flushable, public Expiring {
 
   // The shared pointer that owns this connection (kept by pending waits and the flush list).
   virtual std::shared_ptr<WsCore> core_ptr() = 0;
+  // The wire form of a delivery this codec sends (a whole frame inside the delivery, shared by every
+  // recipient).
+  virtual const std::string& delivery_frame(const chat::Delivery& delivery) const = 0;
   // One complete data message.
   virtual void on_text(std::string& payload) = 0;
   virtual void on_binary(std::string& payload) = 0;
@@ -103,8 +115,8 @@ class WsCore : public Flushable, public Expiring {
   void queue_control(std::string frame);
 
  private:
-  void read();
-  void on_readable(boost::system::error_code ec);
+  void on_poll_ready(uint32_t events) override;
+  void on_readable();
   void on_bytes(const uint8_t* data, size_t size);
   void on_message(protocol::ws::Message& message);
   bool admit(size_t bytes);
@@ -114,14 +126,22 @@ class WsCore : public Flushable, public Expiring {
   void wait_until(int64_t heartbeat_at_ms);
   void notify_closing();
 
-  Socket socket_;
-  protocol::ws::FrameParser parser_;
+  LoopExecutor executor_;
+  int fd_;  // -1 once closed
+  // What an idle connection does without, in one block made when needed: a frame parser of its own, only
+  // while a frame or a fragmented message is incomplete (rare: frames mostly arrive whole, and whole frames
+  // are parsed by one parser per thread), and the close handshake's timer.
+  struct Cold {
+    std::unique_ptr<protocol::ws::FrameParser> parser;
+    std::unique_ptr<boost::asio::steady_timer> close_timer;
+  };
+  std::unique_ptr<Cold> cold_;
   SocketWriter writer_;
+  uint32_t max_message_bytes_;
   uint32_t send_queue_bytes_;
   const Heartbeat* heartbeat_ = nullptr;
   int64_t deadline_ms_ = never;      // the codec's (set_deadline)
   int64_t heartbeat_at_ms_ = never;  // the heartbeat's next step
-  std::unique_ptr<boost::asio::steady_timer> close_timer_;  // made on close only: idle connections stay small
   // The heartbeat's state: off, waiting for the time to ping, a ping sent and not yet answered, or answered
   // (the next ping is due at the ping's time + interval).
   enum class Beat : uint8_t { off, waiting, awaiting_pong, answered } beat_ = Beat::off;

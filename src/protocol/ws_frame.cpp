@@ -23,7 +23,7 @@ uint64_t load_be(const uint8_t* p, size_t n) {
 
 // Copies n bytes from src to dst, XOR-ing them with the 4-byte mask starting at mask position `phase`.
 // Works 8 bytes at a time (the two mask halves are equal, so byte order does not matter).
-void unmask_copy(char* dst, const uint8_t* src, size_t n, const std::array<uint8_t, 4>& mask, uint64_t phase) {
+void unmask_copy(char* dst, const uint8_t* src, size_t n, const std::array<uint8_t, 4>& mask, uint32_t phase) {
   uint8_t m[8];
   for (size_t i = 0; i < 8; ++i) m[i] = mask[(phase + i) & 3];
   size_t i = 0;
@@ -57,6 +57,7 @@ FrameParser::Outcome FrameParser::fail(size_t consumed, uint16_t code, std::stri
   phase_ = Phase::failed;
   failed_code_ = code;
   std::string().swap(message_);  // release the partial message now: the connection is going away
+  control_.reset();
   control_len_ = 0;
   return Outcome{Status::error, consumed, code, std::move(reason)};
 }
@@ -124,7 +125,7 @@ uint16_t FrameParser::start_payload(std::string& reason) {
   fin_ = (header_[0] & 0x80) != 0;
   frame_opcode_ = static_cast<Opcode>(header_[0] & 0x0F);
   if (is_control(frame_opcode_)) {
-    control_.resize(len);  // <= 125 (check_prelude)
+    control_ = std::make_unique_for_overwrite<char[]>(std::max<size_t>(len, 1));  // <= 125 (check_prelude)
     control_len_ = 0;
   } else {
     // Reject before buffering anything: the limit is on the whole (reassembled) message.
@@ -146,7 +147,7 @@ uint16_t FrameParser::start_payload(std::string& reason) {
 void FrameParser::take_payload(const uint8_t* src, size_t n) {
   char* dst;
   if (is_control(frame_opcode_)) {
-    dst = control_.data() + control_len_;
+    dst = control_.get() + control_len_;
     control_len_ = static_cast<uint8_t>(control_len_ + n);
   } else {
     const size_t old_size = message_.size();
@@ -164,12 +165,12 @@ void FrameParser::take_payload(const uint8_t* src, size_t n) {
     dst = message_.data() + old_size;
   }
   unmask_copy(dst, src, n, mask_, frame_offset_);
-  frame_offset_ += n;
+  frame_offset_ += static_cast<uint32_t>(n);  // only its value mod 4 matters
 }
 
 bool FrameParser::finish_frame(Message& out, uint16_t& code, std::string& reason) {
   if (is_control(frame_opcode_)) {
-    const std::string_view payload(control_.data(), control_len_);
+    const std::string_view payload(control_.get(), control_len_);
     if (frame_opcode_ == Opcode::close && !payload.empty()) {
       if (payload.size() < 2) {
         code = close_code::protocol_error;
@@ -190,7 +191,7 @@ bool FrameParser::finish_frame(Message& out, uint16_t& code, std::string& reason
     }
     out.opcode = frame_opcode_;
     out.payload.assign(payload);  // <= 125 bytes, usually into capacity the caller already has
-    std::string().swap(control_);
+    control_.reset();
     control_len_ = 0;
     return true;
   }

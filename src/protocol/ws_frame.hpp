@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,6 +72,12 @@ class FrameParser {
 
   // The limit given at construction.
   size_t max_message_bytes() const { return max_message_bytes_; }
+  // True between messages: no partial frame, no fragmented message open, not failed. A parser in this state
+  // holds nothing a fresh one would not, so a caller may swap it for another (net::WsCore keeps a parser per
+  // connection only while one is not idle, and parses whole frames with one parser per thread).
+  bool idle() const { return phase_ == Phase::header && header_have_ == 0 && !message_open_; }
+  // Changes the limit; only while idle().
+  void set_max_message_bytes(size_t max_message_bytes) { max_message_bytes_ = max_message_bytes; }
 
  private:
   enum class Phase : uint8_t { header, payload, failed };
@@ -85,26 +92,25 @@ class FrameParser {
   // The current frame is complete: fills `out` and returns true if that completes a message.
   bool finish_frame(Message& out, uint16_t& code, std::string& reason);
 
+  // One parser per connection: its fields are ordered to pack into 88 bytes.
   size_t max_message_bytes_;
-  Phase phase_ = Phase::header;
+  uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
+  std::string message_;           // data payload assembled so far (unmasked)
+  // The payload of a control frame (may interleave with a fragmented message): allocated for the frame only,
+  // so an idle connection holds no 125-byte buffer.
+  std::unique_ptr<char[]> control_;
   std::array<uint8_t, 14> header_{};
+  std::array<uint8_t, 4> mask_{};
+  uint32_t frame_offset_ = 0;     // payload bytes of the current frame received, mod 2^32 (for the mask phase)
+  Phase phase_ = Phase::header;
   uint8_t header_have_ = 0;     // header bytes received so far
   uint8_t header_need_ = 2;     // header length, known once the first two bytes are in
   bool fin_ = false;
   Opcode frame_opcode_ = Opcode::continuation;
-  std::array<uint8_t, 4> mask_{};
-  uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
-  uint64_t frame_offset_ = 0;     // payload bytes of the current frame received (for the mask phase)
-
   bool message_open_ = false;     // a fragmented data message awaits continuations
   Opcode message_opcode_ = Opcode::text;
-  std::string message_;           // data payload assembled so far (unmasked)
-
-  std::string control_;  // payload of a control frame (may interleave with a fragmented message); empty between
-                         // frames, so an idle connection holds no 125-byte buffer
   uint8_t control_len_ = 0;
-
-  uint16_t failed_code_ = 0;  // kept small: one parser per connection
+  uint16_t failed_code_ = 0;
 };
 
 // Writes a server->client (unmasked) frame header for a payload of payload_size bytes into out; returns its

@@ -260,6 +260,7 @@ void RedisPresence::join(const std::string& scope, const Member& member, const s
                          PresenceCallback<bool> done) {
   client_->runtime().post([this, scope, member, connection, done = std::move(done)] {
     mine_[{scope, connection}] = member;
+    mine_count_.store(mine_.size(), std::memory_order_relaxed);
     write_join(scope, connection, member, [this, scope, id = member.user_id, done](redisReply* r) {
       if (is_error(r)) {
         pending_joins_.insert({scope, id});  // recorded and announced by the next resync, if it was the first
@@ -276,6 +277,7 @@ void RedisPresence::leave(const std::string& scope, int64_t user_id, const std::
     auto held = mine_.find({scope, connection});
     std::string name = held != mine_.end() ? held->second.username : "";
     if (held != mine_.end()) mine_.erase(held);
+    mine_count_.store(mine_.size(), std::memory_order_relaxed);
     leave_.run(*client_, scope_keys(scope, node_id_), {connection, std::to_string(user_id), entry(connection, user_id)},
                [this, scope, user_id, name, done](redisReply* r) {
                  if (is_error(r)) {

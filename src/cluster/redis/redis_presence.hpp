@@ -17,6 +17,7 @@
 // Thread safety: all methods safe from any thread; callbacks run on the Runtime's thread.
 #include <map>
 #include <memory>
+#include <atomic>
 #include <set>
 
 #include "cluster/presence.hpp"
@@ -37,6 +38,7 @@ class RedisPresence final : public Presence {
   void members(const std::string& scope, PresenceCallback<std::vector<Member>> done) override;
   void counts(const std::vector<std::string>& scopes, PresenceCallback<std::vector<int64_t>> done) override;
   void set_membership_handler(MembershipHandler handler) override { changed_ = std::move(handler); }
+  size_t entries() const override { return mine_count_.load(std::memory_order_relaxed); }
 
  private:
   // The four keys of a scope's scripts: conns, users, names, and `node_id`'s entries there.
@@ -62,6 +64,7 @@ class RedisPresence final : public Presence {
   // Used on the Runtime's thread only.
   Script join_, leave_, members_, forget_scope_, sync_;
   std::map<std::pair<std::string, std::string>, Member> mine_;  // (scope, connection) -> member, this node's
+  std::atomic<size_t> mine_count_{0};                            // mine_.size(), for entries() from any thread
   std::set<std::pair<std::string, int64_t>> pending_joins_;               // (scope, user): join failed
   std::map<std::pair<std::string, int64_t>, std::string> pending_leaves_;  // (scope, user) -> name: leave failed
   bool synced_once_ = false;

@@ -23,7 +23,7 @@ std::optional<uint64_t> ack_id(const protocol::Request& request) {
 }  // namespace
 
 ChatSession::ChatSession(std::shared_ptr<EngineSession> engine, chat::Node& node, chat::Identity identity)
-    : chat::Session(engine->executor(), engine->loop_index(), node.next_connection_id(), std::move(identity)),
+    : chat::Session(engine->loop_index(), node.next_connection_id(), std::move(identity)),
       engine_(std::move(engine)),
       node_(node) {}
 

@@ -26,6 +26,7 @@ class ChatSession final : public chat::Session {
   // The client left the namespace or the Engine.IO session ended: detach, send nothing.
   void end();
 
+  const LoopExecutor& executor() const override { return engine_->executor(); }
   void push(const chat::DeliveryPtr& delivery) override;
   void reply_ok(const protocol::Request& request, std::string_view data_json) override;
   void reply_error(const protocol::Request& request, const core::Error& error) override;

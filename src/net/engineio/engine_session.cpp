@@ -76,13 +76,14 @@ void EngineSession::on_poll(PollResponder respond) {
   if (finished_) return respond(error_answer(eio::error_code::unknown_sid));
   if (ws_) return respond(error_answer(eio::error_code::bad_request));
   if (upgrading_) return respond(text_answer("6"));
-  if (poll_) {
+  Polling& p = polling();
+  if (p.poll) {
     // Overlapping GETs: the reference server refuses the second and closes the session.
     respond(error_answer(eio::error_code::bad_request));
     return finish("overlapping poll", PacketType::close);
   }
-  poll_ = std::move(respond);
-  if (!buffer_.empty()) flush();
+  p.poll = std::move(respond);
+  if (!p.buffer.empty()) flush();
 }
 
 void EngineSession::on_post(std::string body, PollResponder respond) {
@@ -106,13 +107,13 @@ void EngineSession::on_post(std::string body, PollResponder respond) {
 }
 
 void EngineSession::on_upgrade(std::shared_ptr<WsTransport> transport, std::string initial) {
-  if (finished_ || closing_ || ws_ || probe_) {
+  if (finished_ || closing_ || ws_ || (polling_ && polling_->probe)) {
     transport->start({}, nullptr);
     transport->close(ws::close_code::policy, "cannot upgrade this session");
     return;
   }
-  probe_ = std::move(transport);
-  probe_->start(initial, shared_from_this());
+  polling().probe = std::move(transport);
+  polling_->probe->start(initial, shared_from_this());
 }
 
 void EngineSession::on_packet(eio::Packet packet) {
@@ -140,15 +141,15 @@ void EngineSession::on_packet(eio::Packet packet) {
 
 void EngineSession::on_ws_message(WsTransport& transport, std::string& payload, bool binary) {
   if (finished_) return;
-  if (probe_ && &transport == probe_.get()) {
+  if (probing(transport)) {
     if (!binary && payload == "2probe") {
-      probe_->send_text("3probe");
+      polling_->probe->send_text("3probe");
       upgrading_ = true;
-      if (poll_) answer_poll({{nullptr, "6"}});
+      if (polling_->poll) answer_poll({{nullptr, "6"}});
     } else if (!binary && payload == "5") {
       complete_upgrade();
     } else {
-      auto probe = std::move(probe_);
+      auto probe = std::move(polling_->probe);
       upgrading_ = false;
       probe->close(ws::close_code::protocol_error, "unexpected packet during the upgrade");
     }
@@ -167,16 +168,17 @@ void EngineSession::on_ws_message(WsTransport& transport, std::string& payload, 
 // The WebSocket takes over: the polling heartbeat and deadline move to its core, and what waited in the
 // session's buffer goes into its queue.
 void EngineSession::complete_upgrade() {
-  ws_ = std::move(probe_);
+  ws_ = std::move(polling_->probe);
   upgrading_ = false;
-  if (poll_) answer_poll({{nullptr, "6"}});
-  heartbeat_timer_.reset();  // cancels its wait
+  if (polling_->poll) answer_poll({{nullptr, "6"}});
+  polling_->heartbeat_timer.reset();  // cancels its wait
   awaiting_pong_ = false;
   ExpiryService::of(executor_).remove(*this);
   ws_->start_heartbeat(&config_.heartbeat);
   if (deadline_ms_ != WsCore::never) ws_->set_deadline(deadline_ms_);
   flush();
   if (closing_ && ws_) ws_->close(close_ws_code_);
+  if (!finished_) polling_.reset();  // nothing of polling is used from here on
 }
 
 void EngineSession::on_ws_written(WsTransport&) { notify_drained(); }
@@ -190,8 +192,8 @@ void EngineSession::on_ws_heartbeat_lost(WsTransport& transport) {
 }
 
 void EngineSession::on_ws_closed(WsTransport& transport) {
-  if (probe_ && &transport == probe_.get()) {
-    probe_.reset();
+  if (probing(transport)) {
+    polling_->probe.reset();
     upgrading_ = false;
     return;
   }
@@ -224,14 +226,15 @@ bool EngineSession::enqueue(Out out) {
   size_t size = out.size();
   if (queued_bytes() + size > config_.send_queue_bytes) {
     core::metrics().slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
-    buffer_.clear();
-    buffer_bytes_ = 0;
+    polling().buffer.clear();
+    polling_->buffer_bytes = 0;
     close("too slow a reader", ws::close_code::too_slow);
     return false;
   }
   core::metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
-  buffer_bytes_ += size;
-  buffer_.push_back(std::move(out));
+  Polling& p = polling();
+  p.buffer_bytes += size;
+  p.buffer.push_back(std::move(out));
   schedule_flush();
   return true;
 }
@@ -244,7 +247,9 @@ bool EngineSession::send_delivery(const chat::DeliveryPtr& delivery) {
   return enqueue({PacketType::message, delivery, {}, false});
 }
 
-size_t EngineSession::queued_bytes() const { return buffer_bytes_ + (ws_ ? ws_->queued_bytes() : 0); }
+size_t EngineSession::queued_bytes() const {
+  return (polling_ ? polling_->buffer_bytes : 0) + (ws_ ? ws_->queued_bytes() : 0);
+}
 
 // Batches: everything queued during this loop turn goes out together (polling only).
 void EngineSession::schedule_flush() {
@@ -257,20 +262,21 @@ void EngineSession::schedule_flush() {
 }
 
 void EngineSession::flush() {
-  if (finished_ || buffer_.empty()) return;
+  if (finished_ || !polling_ || polling_->buffer.empty()) return;
+  Polling& p = *polling_;
   if (ws_) {
     // What waited for the upgrade to complete.
-    auto waiting = std::exchange(buffer_, {});
-    buffer_bytes_ = 0;
+    auto waiting = std::exchange(p.buffer, {});
+    p.buffer_bytes = 0;
     for (Out& o : waiting)
       if (!send_ws(o)) break;
     return;
   }
-  if (!poll_ || upgrading_) return;
+  if (!p.poll || upgrading_) return;
   std::vector<PollPiece> pieces;
-  pieces.reserve(buffer_.size() * 2);
+  pieces.reserve(p.buffer.size() * 2);
   bool has_close = false;
-  for (Out& o : buffer_) {
+  for (Out& o : p.buffer) {
     std::string head = pieces.empty() ? std::string() : std::string(1, eio::record_separator);
     if (o.delivery) {
       head += '4';
@@ -287,8 +293,8 @@ void EngineSession::flush() {
     }
     if (o.type == PacketType::close) has_close = true;
   }
-  buffer_ = {};  // an idle polling session keeps no capacity
-  buffer_bytes_ = 0;
+  p.buffer = {};  // an idle polling session keeps no capacity
+  p.buffer_bytes = 0;
   answer_poll(std::move(pieces));
   if (has_close) finish("server close", PacketType::noop);
 }
@@ -296,8 +302,8 @@ void EngineSession::flush() {
 void EngineSession::answer_poll(std::vector<PollPiece> pieces) {
   PollAnswer answer;
   answer.pieces = std::move(pieces);
-  auto respond = std::move(poll_);
-  poll_ = nullptr;
+  auto respond = std::move(polling_->poll);
+  polling_->poll = nullptr;
   respond(std::move(answer));
   notify_drained();
 }
@@ -317,9 +323,10 @@ void EngineSession::notify_drained() {
 
 // Polling's heartbeat (a WebSocket's is its core's).
 void EngineSession::start_heartbeat() {
-  if (!heartbeat_timer_) heartbeat_timer_ = std::make_unique<asio::steady_timer>(executor_);
-  heartbeat_timer_->expires_after(std::chrono::milliseconds(config_.options.ping_interval_ms));
-  heartbeat_timer_->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+  Polling& p = polling();
+  if (!p.heartbeat_timer) p.heartbeat_timer = std::make_unique<asio::steady_timer>(executor_);
+  p.heartbeat_timer->expires_after(std::chrono::milliseconds(config_.options.ping_interval_ms));
+  p.heartbeat_timer->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) on_heartbeat_timer();
   });
 }
@@ -330,12 +337,13 @@ void EngineSession::on_heartbeat_timer() {
   // A ping is tiny and must go out even to a reader near its limit: bypass the byte check.
   awaiting_pong_ = true;
   if (!closing_) {
-    buffer_bytes_ += 1;
-    buffer_.push_back({PacketType::ping, nullptr, {}, false});
+    polling().buffer_bytes += 1;
+    polling_->buffer.push_back({PacketType::ping, nullptr, {}, false});
     schedule_flush();
   }
-  heartbeat_timer_->expires_after(std::chrono::milliseconds(config_.options.ping_timeout_ms));
-  heartbeat_timer_->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
+  Polling& p = polling();
+  p.heartbeat_timer->expires_after(std::chrono::milliseconds(config_.options.ping_timeout_ms));
+  p.heartbeat_timer->async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
     if (!ec) on_heartbeat_timer();
   });
 }
@@ -352,8 +360,8 @@ void EngineSession::close(std::string reason, uint16_t ws_code) {
 void EngineSession::do_close(std::string reason, uint16_t ws_code) {
   if (finished_) return;
   close_ws_code_ = ws_code;
-  if (probe_ && !ws_) {
-    auto probe = std::move(probe_);
+  if (polling_ && polling_->probe && !ws_) {
+    auto probe = std::move(polling_->probe);
     upgrading_ = false;
     probe->close(ws_code);
   }
@@ -363,12 +371,13 @@ void EngineSession::do_close(std::string reason, uint16_t ws_code) {
     return finish(reason, PacketType::close);
   }
   // Polling: the close packet goes out with (after) what is queued, on the waiting or the next GET.
-  buffer_.push_back({PacketType::close, nullptr, {}, false});
-  buffer_bytes_ += 1;
+  polling().buffer.push_back({PacketType::close, nullptr, {}, false});
+  polling_->buffer_bytes += 1;
   flush();
   if (finished_) return;
-  close_timer_ = std::make_unique<asio::steady_timer>(executor_, std::chrono::milliseconds(config_.options.close_grace_ms));
-  close_timer_->async_wait([self = shared_from_this(), this, reason](boost::system::error_code ec) {
+  Polling& p = polling();
+  p.close_timer = std::make_unique<asio::steady_timer>(executor_, std::chrono::milliseconds(config_.options.close_grace_ms));
+  p.close_timer->async_wait([self = shared_from_this(), this, reason](boost::system::error_code ec) {
     if (!ec) finish(reason, PacketType::close);
   });
 }
@@ -381,22 +390,25 @@ void EngineSession::finish(std::string_view reason, PacketType poll_packet) {
   drained_ = nullptr;
   registry_.remove(sid_);
   ExpiryService::of(executor_).remove(*this);
-  heartbeat_timer_.reset();
-  if (close_timer_) close_timer_->cancel();
-  if (poll_) {
-    auto respond = std::move(poll_);
-    poll_ = nullptr;
-    respond(text_answer(std::string(1, static_cast<char>(poll_packet))));
+  if (polling_) {
+    Polling& p = *polling_;
+    p.heartbeat_timer.reset();
+    if (p.close_timer) p.close_timer->cancel();
+    if (p.poll) {
+      auto respond = std::move(p.poll);
+      p.poll = nullptr;
+      respond(text_answer(std::string(1, static_cast<char>(poll_packet))));
+    }
+    p.buffer.clear();
+    p.buffer_bytes = 0;
+    if (auto probe = std::move(p.probe)) probe->close(ws::close_code::normal);
   }
-  buffer_.clear();
-  buffer_bytes_ = 0;
-  if (auto probe = std::move(probe_)) probe->close(ws::close_code::normal);
   if (auto w = std::move(ws_)) w->close(close_ws_code_);
   if (counted_) {
     counted_ = false;
     core::metrics().connections.fetch_sub(1, std::memory_order_relaxed);
   }
-  if (auto h = std::move(handler_)) h->on_close(*this, reason);
+  if (Handler* h = std::exchange(handler_, nullptr)) h->on_close(*this, reason);
 }
 
 }  // namespace parley::net::engineio

@@ -54,7 +54,7 @@ using PollResponder = std::function<void(PollAnswer)>;
 // A 400 (or other status) answer with the reference server's {"code","message"} body.
 PollAnswer error_answer(int engineio_code, unsigned status = 400);
 
-class EngineSession final : public WsTransport::Listener,
+class EngineSession : public WsTransport::Listener,
                             public Expiring,
                             public std::enable_shared_from_this<EngineSession> {
  public:
@@ -92,7 +92,9 @@ class EngineSession final : public WsTransport::Listener,
   const std::string* handshake_token() const { return token_.get(); }
   const Options& options() const { return config_.options; }
 
-  void set_handler(std::shared_ptr<Handler> handler) { handler_ = std::move(handler); }
+  // Sets the layer above; it must live as long as the session (a SocketIoSession holds its own; the echo
+  // handler is stateless and shared).
+  void set_handler(Handler* handler) { handler_ = handler; }
 
   // Opens a polling session: registers it and answers its handshake GET through `respond`.
   void open_polling(PollResponder respond);
@@ -166,15 +168,27 @@ class EngineSession final : public WsTransport::Listener,
   const Config& config_;
   std::unique_ptr<std::string> token_;  // the handshake request's token; null: none
   Registry& registry_;
-  std::shared_ptr<Handler> handler_;
+  Handler* handler_ = nullptr;
 
-  std::vector<Out> buffer_;  // polling, or waiting for the upgrade; a vector: an empty deque costs ~600 bytes
-  size_t buffer_bytes_ = 0;
-  PollResponder poll_;                   // the waiting GET, if any
+  // What only a polling session needs, until its upgrade completes: a session born on a WebSocket (most of
+  // them) never has it, and an upgraded one drops it.
+  struct Polling {
+    std::vector<Out> buffer;  // a vector: an empty deque costs ~600 bytes
+    size_t buffer_bytes = 0;
+    PollResponder poll;                   // the waiting GET, if any
+    std::shared_ptr<WsTransport> probe;   // a WebSocket being probed for the upgrade
+    std::unique_ptr<boost::asio::steady_timer> heartbeat_timer;
+    std::unique_ptr<boost::asio::steady_timer> close_timer;  // once closing
+  };
+  // The polling state, made on first use.
+  Polling& polling() {
+    if (!polling_) polling_ = std::make_unique<Polling>();
+    return *polling_;
+  }
+  bool probing(const WsTransport& transport) const { return polling_ && polling_->probe.get() == &transport; }
+
+  std::unique_ptr<Polling> polling_;
   std::shared_ptr<WsTransport> ws_;      // the WebSocket transport once active
-  std::shared_ptr<WsTransport> probe_;   // a WebSocket being probed for the upgrade
-  std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;  // polling only
-  std::unique_ptr<boost::asio::steady_timer> close_timer_;      // polling, once closing
   std::unique_ptr<DrainWaiter> drained_;  // only while a join replays
   int64_t deadline_ms_ = WsCore::never;
   uint16_t close_ws_code_ = protocol::ws::close_code::normal;

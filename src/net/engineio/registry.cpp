@@ -2,18 +2,21 @@
 
 #include <vector>
 
+#include "core/metrics.hpp"
+
 namespace parley::net::engineio {
 
 void Registry::add(const std::string& sid, std::shared_ptr<EngineSession> session) {
   Shard& s = shard(sid);
   std::lock_guard lock(s.mutex);
-  s.sessions[std::string_view(sid)] = std::move(session);
+  if (s.sessions.insert_or_assign(std::string_view(sid), std::move(session)).second)
+    core::metrics().engineio_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Registry::remove(std::string_view sid) {
   Shard& s = shard(sid);
   std::lock_guard lock(s.mutex);
-  s.sessions.erase(sid);
+  if (s.sessions.erase(sid) > 0) core::metrics().engineio_sessions.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::shared_ptr<EngineSession> Registry::find(std::string_view sid) const {
@@ -25,11 +28,12 @@ std::shared_ptr<EngineSession> Registry::find(std::string_view sid) const {
 
 void Registry::clear() {
   for (auto& s : shards_) {
-    std::unordered_map<std::string_view, std::shared_ptr<EngineSession>> gone;
+    decltype(s.sessions) gone;
     {
       std::lock_guard lock(s.mutex);
       gone.swap(s.sessions);
     }
+    core::metrics().engineio_sessions.fetch_sub(static_cast<int64_t>(gone.size()), std::memory_order_relaxed);
   }
 }
 

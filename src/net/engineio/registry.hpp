@@ -2,14 +2,15 @@
 // Registry: the node-wide map sid -> Engine.IO session. Each HTTP request of a polling session may arrive on
 // any TCP connection, hence on any event loop; the request finds its session here and posts to its loop.
 // Sharded by sid hash so lookups from many loops rarely contend. The key is a view of the session's own sid
-// (the entry holds the session, so the sid outlives it): no second copy of every sid.
+// (the entry holds the session, so the sid outlives it): no second copy of every sid; entries are 32 bytes
+// in a flat table, no block each.
 // Thread safety: every member function may be called from any thread.
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <array>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace parley::net::engineio {
@@ -32,7 +33,7 @@ class Registry {
  private:
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string_view, std::shared_ptr<EngineSession>> sessions;
+    boost::unordered_flat_map<std::string_view, std::shared_ptr<EngineSession>, std::hash<std::string_view>> sessions;
   };
   Shard& shard(std::string_view sid) const { return shards_[std::hash<std::string_view>{}(sid) % shards_.size()]; }
   mutable std::array<Shard, 16> shards_;

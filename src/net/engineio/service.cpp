@@ -120,15 +120,18 @@ std::shared_ptr<EngineSession> Service::make_session(const asio::any_io_executor
   if (auto t = find_request_token(request)) token = std::move(t->token);
   const bool counted = !echo && !config_.options.conformance;
   if (counted && !pending_.try_enter()) return nullptr;
-  auto session = std::make_shared<EngineSession>(*executor.target<EngineSession::LoopExecutor>(), loop_index,
-                                                 new_sid(config_.options.sid_prefix), config_, std::move(token), registry_);
-  if (echo)
-    session->set_handler(std::make_shared<EchoHandler>());
-  else
-    session->set_handler(std::make_shared<SocketIoHandler>(node_, authenticate_, config_.options.conformance,
-                                                           counted ? &pending_ : nullptr,
-                                                           gate_ && !config_.options.conformance ? &gate_->per_user : nullptr));
-  return session;
+  const auto& loop = *executor.target<EngineSession::LoopExecutor>();
+  if (echo) {
+    static EchoHandler echo_handler;
+    auto session = std::make_shared<EngineSession>(loop, loop_index, new_sid(config_.options.sid_prefix), config_,
+                                                   std::move(token), registry_);
+    session->set_handler(&echo_handler);
+    return session;
+  }
+  return std::make_shared<SocketIoSession>(loop, loop_index, new_sid(config_.options.sid_prefix), config_,
+                                           std::move(token), registry_, node_, authenticate_,
+                                           config_.options.conformance, counted ? &pending_ : nullptr,
+                                           gate_ && !config_.options.conformance ? &gate_->per_user : nullptr);
 }
 
 asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest request, beast::flat_buffer& buffer,

@@ -41,15 +41,13 @@ void SocketIoHandler::on_deadline(EngineSession& session) {
 void SocketIoHandler::on_message(EngineSession& session, std::string data, bool binary) {
   if (binary) {
     if (!partial_) return protocol_violation(session, "unexpected binary attachment");
-    attachment_bytes_ += data.size();
-    if (attachment_bytes_ > session.options().max_payload)
+    partial_->bytes += data.size();
+    if (partial_->bytes > session.options().max_payload)
       return protocol_violation(session, "binary attachments over the payload limit");
-    attachments_.push_back(std::move(data));
-    if (attachments_.size() == partial_->attachments) {
-      auto packet = std::move(*partial_);
-      partial_ = nullptr;
-      attachment_bytes_ = 0;
-      dispatch(session, std::move(packet), std::exchange(attachments_, {}));
+    partial_->attachments.push_back(std::move(data));
+    if (partial_->attachments.size() == partial_->packet.attachments) {
+      auto complete = std::move(partial_);
+      dispatch(session, std::move(complete->packet), std::move(complete->attachments));
     }
     return;
   }
@@ -59,7 +57,7 @@ void SocketIoHandler::on_message(EngineSession& session, std::string data, bool 
   if (!conformance_ && !chat_ && packet->type != sio::PacketType::connect)
     return protocol_violation(session, "authenticate (CONNECT with a token) first");
   if (packet->attachments > 0) {
-    partial_ = std::make_unique<sio::Packet>(std::move(*packet));
+    partial_ = std::make_unique<Partial>(Partial{std::move(*packet), {}, 0});
     return;
   }
   dispatch(session, std::move(*packet), {});

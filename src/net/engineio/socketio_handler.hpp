@@ -24,7 +24,7 @@
 
 namespace parley::net::engineio {
 
-class SocketIoHandler final : public EngineSession::Handler, public std::enable_shared_from_this<SocketIoHandler> {
+class SocketIoHandler final : public EngineSession::Handler {
  public:
   // `pending` (null in conformance mode) counts this session until it authenticates or ends: the Service has
   // counted it in already. `users` (null: no cap) counts the session's user from an accepted CONNECT until
@@ -75,12 +75,34 @@ class SocketIoHandler final : public EngineSession::Handler, public std::enable_
   }
   uint8_t namespaces_ = 0;
   std::shared_ptr<ChatSession> chat_;              // the main namespace's chat session (normal mode)
-  std::unique_ptr<protocol::socketio::Packet> partial_;  // a binary packet awaiting its attachments
-  std::vector<std::string> attachments_;
-  size_t attachment_bytes_ = 0;
+  // A binary packet awaiting its attachments, with those received so far: only while one is incomplete.
+  struct Partial {
+    protocol::socketio::Packet packet;
+    std::vector<std::string> attachments;
+    size_t bytes = 0;
+  };
+  std::unique_ptr<Partial> partial_;
 };
 
-// The handler of conformance mode's /engine.io/ endpoint: every message is echoed unchanged.
+// An Engine.IO session with its Socket.IO layer, in one block: one allocation and one reference count for
+// both (an idle Socket.IO connection is mostly these objects).
+class SocketIoSession final : public EngineSession {
+ public:
+  SocketIoSession(LoopExecutor executor, size_t loop_index, std::string sid, const Config& config,
+                  std::optional<std::string> token, Registry& registry, chat::Node* node,
+                  const Authenticator& authenticate, bool conformance, PendingSessions* pending,
+                  UserConnections* users)
+      : EngineSession(executor, loop_index, std::move(sid), config, std::move(token), registry),
+        handler_(node, authenticate, conformance, pending, users) {
+    set_handler(&handler_);
+  }
+
+ private:
+  SocketIoHandler handler_;
+};
+
+// The handler of conformance mode's /engine.io/ endpoint: every message is echoed unchanged. Stateless: one
+// serves every session.
 class EchoHandler final : public EngineSession::Handler {
  public:
   void on_open(EngineSession&) override {}

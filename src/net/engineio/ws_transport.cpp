@@ -6,12 +6,8 @@ namespace parley::net::engineio {
 
 namespace ws = protocol::ws;
 
-namespace {
-const std::string& socketio_frame_of(const chat::Delivery& d) { return d.socketio_ws_frame; }
-}  // namespace
-
 WsTransport::WsTransport(Socket socket, size_t max_message_bytes, size_t send_queue_bytes)
-    : WsCore(std::move(socket), max_message_bytes, send_queue_bytes, &socketio_frame_of) {}
+    : WsCore(std::move(socket), max_message_bytes, send_queue_bytes) {}
 
 void WsTransport::start(std::string_view initial, std::shared_ptr<Listener> listener) {
   listener_ = std::move(listener);

@@ -50,6 +50,7 @@ class WsTransport final : public std::enable_shared_from_this<WsTransport>, publ
 
  private:
   std::shared_ptr<WsCore> core_ptr() override { return shared_from_this(); }
+  const std::string& delivery_frame(const chat::Delivery& d) const override { return d.socketio_ws_frame; }
   void on_text(std::string& payload) override;
   void on_binary(std::string& payload) override;
   void send_ping() override;

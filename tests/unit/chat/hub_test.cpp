@@ -14,7 +14,9 @@ namespace {
 class RecordingSession final : public Session {
  public:
   RecordingSession(boost::asio::io_context& io, std::string id, int64_t user)
-      : Session(io.get_executor(), 0, std::move(id), Identity{user, "u" + std::to_string(user), 0}) {}
+      : Session(0, std::move(id), Identity{user, "u" + std::to_string(user), 0}), ex_(io.get_executor()) {}
+  const LoopExecutor& executor() const override { return ex_; }
+  LoopExecutor ex_;
   void push(const DeliveryPtr& d) override { pushed.push_back(d); }
   void reply_ok(const parley::protocol::Request&, std::string_view) override {}
   void reply_error(const parley::protocol::Request&, const parley::core::Error&) override {}

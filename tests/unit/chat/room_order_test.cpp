@@ -12,7 +12,10 @@ namespace {
 
 class FakeSession final : public Session {
  public:
-  explicit FakeSession(boost::asio::io_context& io) : Session(io.get_executor(), 0, "n1:1", Identity{1, "alice", 0}) {}
+  explicit FakeSession(boost::asio::io_context& io)
+      : Session(0, "n1:1", Identity{1, "alice", 0}), ex_(io.get_executor()) {}
+  const LoopExecutor& executor() const override { return ex_; }
+  LoopExecutor ex_;
   void push(const DeliveryPtr& d) override { seqs.push_back(d->seq); }
   void reply_ok(const parley::protocol::Request&, std::string_view) override {}
   void reply_error(const parley::protocol::Request&, const parley::core::Error&) override {}
