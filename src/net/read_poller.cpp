@@ -129,8 +129,13 @@ void ReadPoller::shutdown() {
     if (s) s->poll_slot_ = Pollable::no_slot;
   gone.clear();  // owners' destructors may run here
   if (set_) {
+    // Destroyed here, not in ~ReadPoller: asio destroys services in the reverse order of their creation, and
+    // the descriptor service behind set_ was created after this one (by the first add()), so it is gone by
+    // the time this service's destructor runs. Every service still exists while they are shut down.
     boost::system::error_code ignored;
     set_->cancel(ignored);
+    set_.reset();  // closes epoll_fd_
+    epoll_fd_ = -1;
   }
 }
 
