@@ -57,11 +57,12 @@ class SocketWriter {
   bool waiting_writable() const { return waiting_writable_; }
 
  private:
-  WriteQueue queue_;
-  FlushService& flusher_;
+  // The flags live in the queue's tail padding (no_unique_address lets them): 8 bytes less per connection.
+  [[no_unique_address]] WriteQueue queue_;
   bool fan_out_scheduled_ = false;  // on the FlushService's fan-out list
   bool reply_scheduled_ = false;    // on its reply list
   bool waiting_writable_ = false;
+  FlushService& flusher_;
 };
 
 }  // namespace parley::net

@@ -10,13 +10,20 @@
 
 namespace parley::net {
 
+namespace {
+// Entries a queue gets at once when it starts from nothing: a burst grows it by doubling from there.
+constexpr size_t first_capacity = 8;
+}  // namespace
+
 void WriteQueue::push(const chat::DeliveryPtr& delivery, const std::string& frame) {
-  bytes_ += frame.size();
+  if (queue_.capacity() == 0) queue_.reserve(first_capacity);
+  bytes_ += static_cast<uint32_t>(frame.size());
   queue_.emplace_back(delivery, &frame);
 }
 
 void WriteQueue::push(std::string owned) {
-  bytes_ += owned.size();
+  if (queue_.capacity() == 0) queue_.reserve(first_capacity);
+  bytes_ += static_cast<uint32_t>(owned.size());
   queue_.push_back(std::make_shared<const std::string>(std::move(owned)));
 }
 
@@ -67,20 +74,17 @@ void WriteQueue::consume(size_t n) {
       return;
     }
     n -= left;
-    bytes_ -= frame->size();
+    bytes_ -= static_cast<uint32_t>(frame->size());
     frame.reset();
     ++head_;
     offset_ = 0;
   }
   if (empty()) {
-    // Give back what a burst grew, so a connection that goes idle again stays small; but keep it while the
-    // bursts keep using it (a busy connection would otherwise grow it again, allocation by allocation, for
-    // every batch it is sent). A few entries' worth is given back too: that is what an idle connection keeps
-    // from its last replies, and allocating it again costs a fraction of the write that follows.
-    const size_t drained = queue_.size();
+    // An idle connection holds no queue: what a burst grew is given back once it is written. Allocating it
+    // again costs a small fraction of the write that follows (a write is a system call; a burst of n frames
+    // grows it log2(n / 8) times), and this way no idle connection keeps the capacity of its biggest burst.
     head_ = 0;
-    queue_.clear();
-    if (queue_.capacity() <= 8 || (queue_.capacity() > 64 && drained < queue_.capacity() / 4)) queue_ = {};
+    queue_ = {};
   } else if (head_ >= 64 && head_ * 2 >= queue_.size()) {
     // A reader that never quite catches up: drop the written entries so the vector does not only grow.
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
@@ -90,11 +94,11 @@ void WriteQueue::consume(size_t n) {
 
 void WriteQueue::clear_pending() {
   size_t keep = head_ + (offset_ > 0 ? 1 : 0);
-  for (size_t i = keep; i < queue_.size(); ++i) bytes_ -= queue_[i]->size();
+  for (size_t i = keep; i < queue_.size(); ++i) bytes_ -= static_cast<uint32_t>(queue_[i]->size());
   queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   if (empty()) {
     head_ = 0;
-    queue_.clear();
+    queue_ = {};
   }
 }
 

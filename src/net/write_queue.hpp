@@ -48,11 +48,12 @@ class WriteQueue {
 
   // A vector, not a deque: libstdc++'s deque allocates ~600 bytes even when empty, on every idle connection.
   std::vector<Frame> queue_;
-  // 32 bits each: the queue is bounded far below 4 Gi entries and a frame far below 4 GiB, and the 8 bytes
-  // saved keep every connection in a smaller malloc bin.
+  // 32 bits each: the queue is bounded far below 4 Gi entries and 4 GiB (WsCore caps the limit at 2 GiB), and
+  // the bytes saved keep every connection in a smaller malloc size class (the owner puts its flags in the 4
+  // bytes of tail padding left).
   uint32_t head_ = 0;    // first unwritten entry
   uint32_t offset_ = 0;  // bytes of queue_[head_] already written
-  size_t bytes_ = 0;
+  uint32_t bytes_ = 0;
 };
 
 }  // namespace parley::net

@@ -11,6 +11,10 @@ namespace parley::net {
 namespace asio = boost::asio;
 namespace ws = protocol::ws;
 
+// Made with make_shared: with its 16-byte control block an idle connection is one 320-byte block (jemalloc's
+// size class; the next is 384). bench/README.md, "Idle memory", has the rest of what a connection costs.
+static_assert(sizeof(WsConnection) <= 304, "WsConnection outgrew its allocation size class");
+
 WsConnection::WsConnection(asio::ip::tcp::socket socket, size_t loop_index, ConnectionContext& context,
                            chat::Identity identity, bool user_counted)
     : chat::Session(loop_index, context.node->next_connection_id(), std::move(identity)),
@@ -30,7 +34,7 @@ void WsConnection::start(std::string_view initial) {
   attached_ = true;
   context_.node->attach(std::static_pointer_cast<WsConnection>(shared_from_this()));
   set_deadline(identity().expires_at * 1000);  // the token expires: close with 4001
-  start_heartbeat(&context_.ws_heartbeat);
+  start_heartbeat();
   start_ws(initial);
 }
 

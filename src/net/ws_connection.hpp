@@ -41,6 +41,7 @@ class WsConnection final : public chat::Session, public WsCore {
 
  private:
   std::shared_ptr<WsCore> core_ptr() override { return std::static_pointer_cast<WsConnection>(shared_from_this()); }
+  const Heartbeat& heartbeat() const override { return context_.ws_heartbeat; }
   const std::string& delivery_frame(const chat::Delivery& d) const override { return d.native_ws_frame; }
   void on_text(std::string& payload) override;
   void on_binary(std::string& payload) override;

@@ -30,11 +30,12 @@ WsCore::Socket WsCore::adopt(const LoopExecutor& executor, asio::ip::tcp::socket
 }
 
 WsCore::WsCore(Socket socket, size_t max_message_bytes, size_t send_queue_bytes)
-    : executor_(socket.executor),
-      fd_(socket.fd),
+    : fd_(socket.fd),
+      executor_(socket.executor),
       writer_(executor_),
       max_message_bytes_(static_cast<uint32_t>(std::min<size_t>(max_message_bytes, UINT32_MAX))),
-      send_queue_bytes_(static_cast<uint32_t>(std::min<size_t>(send_queue_bytes, UINT32_MAX))) {}
+      // The queue counts in 32 bits: half the range leaves room for the control frames that skip the limit.
+      send_queue_bytes_(static_cast<uint32_t>(std::min<size_t>(send_queue_bytes, UINT32_MAX / 2))) {}
 
 WsCore::~WsCore() {
   ExpiryService::of(executor_).remove(*this);
@@ -240,11 +241,11 @@ void WsCore::set_deadline(int64_t at_ms) {
   if (!closing_) wait_until(heartbeat_at_ms_);  // the heartbeat's step stays where it was
 }
 
-void WsCore::start_heartbeat(const Heartbeat* settings) {
-  heartbeat_ = settings && settings->interval_ms > 0 ? settings : nullptr;
-  beat_ = heartbeat_ ? Beat::waiting : Beat::off;
+void WsCore::start_heartbeat() {
+  const Heartbeat& settings = heartbeat();
+  beat_ = settings.interval_ms > 0 ? Beat::waiting : Beat::off;
   if (closing_) return;
-  wait_until(heartbeat_ ? core::now_ms() + heartbeat_->interval_ms : never);
+  wait_until(beat_ == Beat::off ? never : core::now_ms() + settings.interval_ms);
 }
 
 void WsCore::heartbeat_answered() {
@@ -265,9 +266,8 @@ void WsCore::on_expired() {
   if (closing_ || finished_) return;
   const int64_t now = core::now_ms();
   if (now >= deadline_ms_) return on_deadline();
-  if (!heartbeat_) return wait_until(never);
-  const int64_t interval = heartbeat_->interval_ms;
-  const int64_t timeout = heartbeat_->timeout_ms;
+  const int64_t interval = heartbeat().interval_ms;
+  const int64_t timeout = heartbeat().timeout_ms;
   switch (beat_) {
     case Beat::off:
       return wait_until(never);

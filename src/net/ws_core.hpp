@@ -32,7 +32,8 @@
 
 namespace parley::net {
 
-class WsCore : public Flushable, public Expiring, public Pollable {
+// Expiring is the last base so that fd_, the first member, fits in its tail padding.
+class WsCore : public Flushable, public Pollable, public Expiring {
  public:
   using LoopExecutor = boost::asio::io_context::executor_type;
   // A connected TCP socket taken out of asio (no longer in its reactor), with the loop it will live on (the
@@ -75,8 +76,8 @@ class WsCore : public Flushable, public Expiring, public Pollable {
   void close_ws(uint16_t code, std::string_view reason = {});
   // The codec's deadline (ms since the epoch; `never`: none), replacing the last one: on_deadline() then.
   void set_deadline(int64_t at_ms);
-  // Starts the heartbeat (`settings` must outlive the connection; null or interval 0: none).
-  void start_heartbeat(const Heartbeat* settings);
+  // Starts the heartbeat with the codec's settings (heartbeat(); interval 0: none).
+  void start_heartbeat();
   // The peer answered the last ping.
   void heartbeat_answered();
 
@@ -91,6 +92,9 @@ class WsCore : public Flushable, public Expiring, public Pollable {
 
   // The shared pointer that owns this connection (kept by pending waits and the flush list).
   virtual std::shared_ptr<WsCore> core_ptr() = 0;
+  // The heartbeat's settings, shared by every connection of the codec (a virtual call rather than a pointer in
+  // every connection).
+  virtual const Heartbeat& heartbeat() const = 0;
   // The wire form of a delivery this codec sends (a whole frame inside the delivery, shared by every
   // recipient).
   virtual const std::string& delivery_frame(const chat::Delivery& delivery) const = 0;
@@ -126,8 +130,8 @@ class WsCore : public Flushable, public Expiring, public Pollable {
   void wait_until(int64_t heartbeat_at_ms);
   void notify_closing();
 
-  LoopExecutor executor_;
   int fd_;  // -1 once closed
+  LoopExecutor executor_;
   // What an idle connection does without, in one block made when needed: a frame parser of its own, only
   // while a frame or a fragmented message is incomplete (rare: frames mostly arrive whole, and whole frames
   // are parsed by one parser per thread), and the close handshake's timer.
@@ -139,7 +143,6 @@ class WsCore : public Flushable, public Expiring, public Pollable {
   SocketWriter writer_;
   uint32_t max_message_bytes_;
   uint32_t send_queue_bytes_;
-  const Heartbeat* heartbeat_ = nullptr;
   int64_t deadline_ms_ = never;      // the codec's (set_deadline)
   int64_t heartbeat_at_ms_ = never;  // the heartbeat's next step
   // The heartbeat's state: off, waiting for the time to ping, a ping sent and not yet answered, or answered

@@ -67,7 +67,7 @@ void EngineSession::open_websocket(std::shared_ptr<WsTransport> transport, std::
   const Options& o = config_.options;
   ws_->send_text(eio::encode_text_packet(
       PacketType::open, eio::encode_handshake({sid_, false, o.ping_interval_ms, o.ping_timeout_ms, o.max_payload})));
-  ws_->start_heartbeat(&config_.heartbeat);
+  ws_->start_heartbeat();
   if (handler_) handler_->on_open(*this);
   if (ws_) ws_->start(initial, shared_from_this());
 }
@@ -174,7 +174,7 @@ void EngineSession::complete_upgrade() {
   polling_->heartbeat_timer.reset();  // cancels its wait
   awaiting_pong_ = false;
   ExpiryService::of(executor_).remove(*this);
-  ws_->start_heartbeat(&config_.heartbeat);
+  ws_->start_heartbeat();
   if (deadline_ms_ != WsCore::never) ws_->set_deadline(deadline_ms_);
   flush();
   if (closing_ && ws_) ws_->close(close_ws_code_);

@@ -233,7 +233,8 @@ asio::awaitable<void> Service::upgrade(beast::tcp_stream& stream, HttpRequest re
   // The socket moves to the session's loop (the upgrade of a polling session may arrive on another one).
   auto& session = fresh ? fresh : existing;
   auto transport = std::make_shared<WsTransport>(WsCore::adopt(session->executor(), stream.release_socket()),
-                                                 config_.options.max_payload, config_.send_queue_bytes);
+                                                 config_.options.max_payload, config_.send_queue_bytes,
+                                                 config_.heartbeat);
   if (fresh) {
     fresh->open_websocket(std::move(transport), initial);
     co_return;

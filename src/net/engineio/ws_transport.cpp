@@ -6,8 +6,9 @@ namespace parley::net::engineio {
 
 namespace ws = protocol::ws;
 
-WsTransport::WsTransport(Socket socket, size_t max_message_bytes, size_t send_queue_bytes)
-    : WsCore(std::move(socket), max_message_bytes, send_queue_bytes) {}
+WsTransport::WsTransport(Socket socket, size_t max_message_bytes, size_t send_queue_bytes,
+                         const Heartbeat& heartbeat)
+    : WsCore(std::move(socket), max_message_bytes, send_queue_bytes), heartbeat_(heartbeat) {}
 
 void WsTransport::start(std::string_view initial, std::shared_ptr<Listener> listener) {
   listener_ = std::move(listener);

@@ -34,8 +34,8 @@ class WsTransport final : public std::enable_shared_from_this<WsTransport>, publ
     ~Listener() = default;
   };
 
-  // `socket` must already be on the session's loop (WsCore::adopt).
-  WsTransport(Socket socket, size_t max_message_bytes, size_t send_queue_bytes);
+  // `socket` must already be on the session's loop (WsCore::adopt); `heartbeat` outlives the transport.
+  WsTransport(Socket socket, size_t max_message_bytes, size_t send_queue_bytes, const Heartbeat& heartbeat);
 
   // Starts reading; `initial` holds bytes that arrived after the upgrade request.
   void start(std::string_view initial, std::shared_ptr<Listener> listener);
@@ -50,6 +50,7 @@ class WsTransport final : public std::enable_shared_from_this<WsTransport>, publ
 
  private:
   std::shared_ptr<WsCore> core_ptr() override { return shared_from_this(); }
+  const Heartbeat& heartbeat() const override { return heartbeat_; }
   const std::string& delivery_frame(const chat::Delivery& d) const override { return d.socketio_ws_frame; }
   void on_text(std::string& payload) override;
   void on_binary(std::string& payload) override;
@@ -60,6 +61,7 @@ class WsTransport final : public std::enable_shared_from_this<WsTransport>, publ
   void on_closing() override;
 
   std::shared_ptr<Listener> listener_;
+  const Heartbeat& heartbeat_;
 };
 
 }  // namespace parley::net::engineio
