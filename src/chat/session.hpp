@@ -91,6 +91,11 @@ class Session : public std::enable_shared_from_this<Session> {
     return it == rooms.end() ? nullptr : &it->second;
   }
 
+ protected:
+  // For a transport that learns who the user is after the connection opened (Socket.IO's CONNECT); only
+  // before the session is attached to the node.
+  void set_identity(Identity identity) { identity_ = std::move(identity); }
+
  private:
   size_t loop_index_;
   std::string connection_id_;

@@ -2,25 +2,14 @@
 
 #include <boost/asio/post.hpp>
 
-#include "protocol/native.hpp"
+#include "net/engineio/socketio_chat.hpp"
 #include "protocol/socketio.hpp"
-#include "protocol/socketio_event.hpp"
 
 namespace parley::net::engineio {
 
 namespace asio = boost::asio;
 namespace sio = protocol::socketio;
-namespace ws = protocol::ws;
 
-namespace {
-// The ack id of a request (Socket.IO ids are non-negative integers); nullopt if none.
-std::optional<uint64_t> ack_id(const protocol::Request& request) {
-  if (!request.id) return std::nullopt;
-  if (request.id->is_uint64()) return request.id->get_uint64();
-  if (request.id->is_int64() && request.id->get_int64() >= 0) return static_cast<uint64_t>(request.id->get_int64());
-  return std::nullopt;
-}
-}  // namespace
 
 ChatSession::ChatSession(std::shared_ptr<EngineSession> engine, chat::Node& node, chat::Identity identity)
     : chat::Session(engine->loop_index(), node.next_connection_id(), std::move(identity)),
@@ -63,29 +52,17 @@ void ChatSession::push(const chat::DeliveryPtr& delivery) {
 }
 
 void ChatSession::reply_ok(const protocol::Request& request, std::string_view data_json) {
-  auto id = ack_id(request);
-  if (!open_ || !id) return;
-  std::string arg = "{\"ok\":true,\"data\":";
-  arg += data_json.empty() ? std::string_view("null") : data_json;
-  arg += '}';
-  engine_->send_message(sio::encode_ack(*id, arg));
+  if (!open_) return;
+  if (auto packet = socketio_chat::encode_reply_ok(request, data_json)) engine_->send_message(*packet);
 }
 
 void ChatSession::reply_error(const protocol::Request& request, const core::Error& error) {
-  if (!open_) return;
-  if (auto id = ack_id(request)) {
-    engine_->send_message(sio::encode_ack(*id, protocol::encode_error_object(error)));
-    return;
-  }
-  std::string data = "{\"code\":" + protocol::json_quote(core::to_string(error.code)) +
-                     ",\"message\":" + protocol::json_quote(error.message) +
-                     ",\"event\":" + protocol::json_quote(request.event) + "}";
-  engine_->send_message(protocol::encode_socketio_event("error", data));
+  if (open_) engine_->send_message(socketio_chat::encode_reply_error(request, error));
 }
 
 void ChatSession::close(uint16_t code, std::string_view reason) {
   if (!open_) return;
-  if (code == ws::close_code::token_expired || code == ws::close_code::policy)
+  if (socketio_chat::disconnects_first(code))
     engine_->send_message(sio::encode(sio::PacketType::disconnect, "/", std::nullopt, {}));
   open_ = false;
   engine_->close(std::string(reason), code);

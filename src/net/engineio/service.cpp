@@ -107,7 +107,13 @@ Service::Service(chat::Node* node, Authenticator authenticate, core::Limits limi
       authenticate_(std::move(authenticate)),
       config_{options, limits.send_queue_bytes, {options.ping_interval_ms, options.ping_timeout_ms}},
       cors_(cors),
-      pending_(options.max_unauthenticated_sessions) {}
+      pending_(options.max_unauthenticated_sessions),
+      socketio_context_{node_, &authenticate_, &config_, &pending_, nullptr} {}
+
+void Service::set_gate(ConnectionGate* gate) {
+  gate_ = gate;
+  socketio_context_.users = gate_ && !config_.options.conformance ? &gate_->per_user : nullptr;
+}
 
 bool Service::handles(std::string_view path) const {
   if (path == "/socket.io" || path.starts_with("/socket.io/")) return true;
@@ -212,8 +218,29 @@ asio::awaitable<bool> Service::serve(beast::tcp_stream& stream, HttpRequest requ
   co_return more;
 }
 
+asio::awaitable<void> Service::open_socketio_websocket(beast::tcp_stream& stream, HttpRequest request,
+                                                       beast::flat_buffer& buffer, size_t loop_index) {
+  if (!pending_.try_enter())
+    co_return co_await refuse_upgrade(stream, eio::error_code::forbidden, request.version(),
+                                      http::status::service_unavailable);
+  std::optional<std::string> token;
+  if (auto t = find_request_token(request)) token = std::move(t->token);
+  auto res = switching_protocols(request);
+  stream.expires_never();
+  auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+  if (ec) {
+    pending_.leave();
+    co_return;
+  }
+  auto connection = std::make_shared<SocketIoConnection>(WsCore::adopt(stream.release_socket()), loop_index,
+                                                         socketio_context_, std::move(token));
+  connection->start(new_sid(config_.options.sid_prefix), bytes_after_upgrade(buffer));
+}
+
 asio::awaitable<void> Service::upgrade(beast::tcp_stream& stream, HttpRequest request, beast::flat_buffer& buffer,
                                        size_t loop_index, std::optional<std::string> sid, bool echo) {
+  if (!sid && !echo && !config_.options.conformance)
+    co_return co_await open_socketio_websocket(stream, std::move(request), buffer, loop_index);
   std::shared_ptr<EngineSession> existing;
   std::shared_ptr<EngineSession> fresh;
   if (sid) {

@@ -17,6 +17,7 @@
 #include "net/cors.hpp"
 #include "net/engineio/engine_session.hpp"
 #include "net/engineio/registry.hpp"
+#include "net/engineio/socketio_connection.hpp"
 #include "net/http_types.hpp"
 
 namespace parley::net {
@@ -41,7 +42,7 @@ class Service {
                                      bool& taken);
   // Bounds handshakes per address (429), sessions per node (503) and CONNECTs per user (CONNECT_ERROR
   // rate_limited); `gate` must outlive the service. Without one, nothing is bounded but unauthenticated sessions.
-  void set_gate(ConnectionGate* gate) { gate_ = gate; }
+  void set_gate(ConnectionGate* gate);
   // Closes every session (shutdown), as a 1001 close.
   void close_all();
   // Drops every session still registered (after the loops stopped, before they are destroyed).
@@ -52,6 +53,9 @@ class Service {
   // A new session; null when the cap of unauthenticated sessions is reached (the caller refuses with 503).
   std::shared_ptr<EngineSession> make_session(const boost::asio::any_io_executor& executor, size_t loop_index,
                                               const HttpRequest& request, bool echo);
+  // A new session on a WebSocket, outside conformance mode: one SocketIoConnection.
+  boost::asio::awaitable<void> open_socketio_websocket(boost::beast::tcp_stream& stream, HttpRequest request,
+                                                       boost::beast::flat_buffer& buffer, size_t loop_index);
   boost::asio::awaitable<void> upgrade(boost::beast::tcp_stream& stream, HttpRequest request,
                                        boost::beast::flat_buffer& buffer, size_t loop_index,
                                        std::optional<std::string> sid, bool echo);
@@ -63,6 +67,7 @@ class Service {
   PendingSessions pending_;
   Registry registry_;
   ConnectionGate* gate_ = nullptr;
+  SocketIoContext socketio_context_;  // what every SocketIoConnection shares
 };
 
 }  // namespace parley::net::engineio

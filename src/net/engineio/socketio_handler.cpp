@@ -5,6 +5,7 @@
 #include "auth/random.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "net/engineio/socketio_chat.hpp"
 
 namespace parley::net::engineio {
 
@@ -103,15 +104,7 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
     session.send_message(sio::encode(sio::PacketType::event, packet.nsp, std::nullopt, "[\"auth\"," + auth + "]"));
     return;
   }
-  // The token: the CONNECT payload's `token`, else the handshake request's (?token=, Authorization).
-  std::optional<std::string> token;
-  if (packet.data && packet.data->is_object()) {
-    if (auto* t = packet.data->get_object().if_contains("token"); t && t->is_string())
-      token = std::string(t->get_string());
-  }
-  if (!token && session.handshake_token()) token = *session.handshake_token();
-  core::Result<chat::Identity> identity{ErrorCode::unauthorized, "a token is required"};
-  if (token) identity = authenticate_(*token);
+  auto identity = socketio_chat::authenticate_connect(packet, session.handshake_token(), authenticate_);
   if (identity && users_) {
     end_chat();  // a second CONNECT replaces the first: its place goes back before the new one is counted
     if (users_->try_enter(identity->user_id)) {
@@ -122,8 +115,7 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
     }
   }
   if (!identity) {
-    std::string data = "{\"code\":" + protocol::json_quote(core::to_string(identity.error().code)) + "}";
-    session.send_message(sio::encode_connect_error(packet.nsp, identity.error().message, data));
+    session.send_message(socketio_chat::encode_connect_refused(packet.nsp, identity.error()));
     return;
   }
   ever_connected_ = true;
@@ -138,22 +130,9 @@ void SocketIoHandler::on_connect(EngineSession& session, const sio::Packet& pack
 void SocketIoHandler::on_event(EngineSession& session, sio::Packet packet, std::vector<std::string> attachments) {
   if (conformance_) return conformance_event(session, packet, attachments);
   if (!chat_ || packet.nsp != "/") return;
-  auto& args = packet.data->get_array();
-  // `data` on the packet's storage, so that taking it from the packet moves instead of copying.
-  protocol::Request request{.data = json::value(packet.data->storage())};
-  if (args.front().is_string()) request.event = std::string(args.front().get_string());
-  if (args.size() > 1) request.data = std::move(args[1]);
-  if (packet.id) request.id = json::value(*packet.id);
-  if (!args.front().is_string()) {
-    chat_->reply_error(request, {ErrorCode::bad_request, "the event name must be a string"});
-    return;
-  }
-  if (!attachments.empty()) {
-    chat_->reply_error(request, {ErrorCode::bad_request, "chat events carry JSON, not binary attachments"});
-    return;
-  }
+  auto [request, error] = socketio_chat::event_request(packet, !attachments.empty());
+  if (error) return chat_->reply_error(request, *error);
   node_->handle(chat_, std::move(request));  // counts messages_in
-
 }
 
 void SocketIoHandler::conformance_event(EngineSession& session, const sio::Packet& packet,
