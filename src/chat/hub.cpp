@@ -127,7 +127,7 @@ void Hub::deliver(const std::string& channel, std::span<const DeliveryPtr> deliv
     if (i + room_state_ahead < members.size()) prefetch_room_state(members[i + room_state_ahead]);
     for (const DeliveryPtr& delivery : deliveries) {
       if (delivery->exclude_user != 0 && session->identity().user_id == delivery->exclude_user) continue;
-      if (!delivery->exclude_connection.empty() && session->connection_id() == delivery->exclude_connection)
+      if (!delivery->exclude_connection.empty() && session->is_connection(delivery->exclude_connection))
         continue;
       if (delivery->seq > 0) {
         if (push_room_message(*session, delivery) && on_gap_) on_gap_(*session, delivery->room);

@@ -39,8 +39,8 @@ void Node::start() {
   });
 }
 
-std::string Node::next_connection_id() {
-  return deps_.node_id + ":" + std::to_string(next_connection_.fetch_add(1, std::memory_order_relaxed));
+ConnectionId Node::next_connection_id() {
+  return {deps_.node_id, next_connection_.fetch_add(1, std::memory_order_relaxed)};
 }
 
 // Decodes once, then hands the same Delivery to each loop that has sessions in the channel.

@@ -66,7 +66,7 @@ class Node {
   void start();
 
   // A new cluster-unique connection id ("<node>:<n>").
-  std::string next_connection_id();
+  ConnectionId next_connection_id();
   // Registers an authenticated, open session (on its loop): its user channel and the "all" channel, presence.
   void attach(const SessionPtr& session);
   // Unregisters a closed session (on its loop): leaves its rooms (user:left), presence, channels.

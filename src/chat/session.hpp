@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chat/connection_id.hpp"
 #include "chat/delivery.hpp"
 #include "chat/lazy.hpp"
 #include "core/error.hpp"
@@ -45,16 +46,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // Every loop is an io_context: its 8-byte executor rather than a 56-byte any_io_executor.
   using LoopExecutor = boost::asio::io_context::executor_type;
 
-  Session(size_t loop_index, std::string connection_id, Identity identity)
+  Session(size_t loop_index, ConnectionId connection_id, Identity identity)
       : loop_index_(loop_index),
-        connection_id_(std::move(connection_id)),
+        connection_id_(connection_id),
         identity_(std::move(identity)) {}
   virtual ~Session() = default;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   const Identity& identity() const { return identity_; }
-  const std::string& connection_id() const { return connection_id_; }
+  // "<node>:<n>", unique in the cluster.
+  std::string connection_id() const { return connection_id_.str(); }
+  // Whether `id` is this connection's id (no string is built).
+  bool is_connection(std::string_view id) const { return connection_id_ == id; }
   size_t loop_index() const { return loop_index_; }
   // The executor of the session's loop (the transport keeps it: not stored twice per connection).
   virtual const LoopExecutor& executor() const = 0;
@@ -98,7 +102,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   size_t loop_index_;
-  std::string connection_id_;
+  ConnectionId connection_id_;
   Identity identity_;
 };
 

@@ -13,8 +13,11 @@ namespace {
 // A Session that records what the Hub pushes to it (the transport's side of the interface).
 class RecordingSession final : public Session {
  public:
-  RecordingSession(boost::asio::io_context& io, std::string id, int64_t user)
-      : Session(0, std::move(id), Identity{user, "u" + std::to_string(user), 0}), ex_(io.get_executor()) {}
+  // Connection "n:<connection>".
+  RecordingSession(boost::asio::io_context& io, uint64_t connection, int64_t user)
+      : Session(0, ConnectionId(node_id, connection), Identity{user, "u" + std::to_string(user), 0}),
+        ex_(io.get_executor()) {}
+  static inline const std::string node_id = "n";
   const LoopExecutor& executor() const override { return ex_; }
   LoopExecutor ex_;
   void push(const DeliveryPtr& d) override { pushed.push_back(d); }
@@ -38,8 +41,8 @@ DeliveryPtr room_message(const std::string& room, int64_t seq) {
 
 TEST(Hub, AddAndRemoveReportFirstAndLastOnThisLoop) {
   boost::asio::io_context io;
-  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
-  auto b = std::make_shared<RecordingSession>(io, "n:2", 2);
+  auto a = std::make_shared<RecordingSession>(io, 1, 1);
+  auto b = std::make_shared<RecordingSession>(io, 2, 2);
   Hub hub;
   EXPECT_TRUE(hub.add("room:x", a.get()));
   EXPECT_FALSE(hub.add("room:x", b.get()));
@@ -51,9 +54,9 @@ TEST(Hub, AddAndRemoveReportFirstAndLastOnThisLoop) {
 
 TEST(Hub, SharesOneDeliveryAndHonoursExclusions) {
   boost::asio::io_context io;
-  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
-  auto a2 = std::make_shared<RecordingSession>(io, "n:2", 1);
-  auto b = std::make_shared<RecordingSession>(io, "n:3", 2);
+  auto a = std::make_shared<RecordingSession>(io, 1, 1);
+  auto a2 = std::make_shared<RecordingSession>(io, 2, 1);
+  auto b = std::make_shared<RecordingSession>(io, 3, 2);
   Hub hub;
   for (auto* s : {a.get(), a2.get(), b.get()}) hub.add("user:x", s);
 
@@ -78,7 +81,7 @@ TEST(Hub, SharesOneDeliveryAndHonoursExclusions) {
 
 TEST(Hub, RoomMessagesArriveOnceInSeqOrderAndWaitDuringReplay) {
   boost::asio::io_context io;
-  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
+  auto a = std::make_shared<RecordingSession>(io, 1, 1);
   Hub hub;
   hub.add("room:r", a.get());
   a->rooms["r"].replaying = true;
@@ -102,7 +105,7 @@ TEST(Hub, RoomMessagesArriveOnceInSeqOrderAndWaitDuringReplay) {
 
 TEST(Hub, AMessageForARoomTheSessionLeftIsNotPushed) {
   boost::asio::io_context io;
-  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
+  auto a = std::make_shared<RecordingSession>(io, 1, 1);
   Hub hub;
   hub.add("room:r", a.get());
   hub.deliver("room:r", room_message("r", 1));
@@ -111,8 +114,8 @@ TEST(Hub, AMessageForARoomTheSessionLeftIsNotPushed) {
 
 TEST(Hub, ABatchReachesEveryMemberWholeAndInOrderWithItsExclusions) {
   boost::asio::io_context io;
-  auto a = std::make_shared<RecordingSession>(io, "n:1", 1);
-  auto b = std::make_shared<RecordingSession>(io, "n:2", 2);
+  auto a = std::make_shared<RecordingSession>(io, 1, 1);
+  auto b = std::make_shared<RecordingSession>(io, 2, 2);
   Hub hub;
   for (auto* s : {a.get(), b.get()}) {
     hub.add("room:r", s);

@@ -13,7 +13,8 @@ namespace {
 class FakeSession final : public Session {
  public:
   explicit FakeSession(boost::asio::io_context& io)
-      : Session(0, "n1:1", Identity{1, "alice", 0}), ex_(io.get_executor()) {}
+      : Session(0, ConnectionId(node_id, 1), Identity{1, "alice", 0}), ex_(io.get_executor()) {}
+  static inline const std::string node_id = "n1";
   const LoopExecutor& executor() const override { return ex_; }
   LoopExecutor ex_;
   void push(const DeliveryPtr& d) override { seqs.push_back(d->seq); }
