@@ -38,7 +38,7 @@ void FlushService::run() {
 
   if (next_ == sweep_.size()) {
     sweep_.clear();
-    if (sweep_.capacity() > 4096) sweep_ = {};
+    if (sweep_.capacity() > 4096) List().swap(sweep_);
     next_ = 0;
     sweep_.swap(fan_out_);
     sweep_since_ = fan_out_since_;
@@ -58,7 +58,7 @@ void FlushService::run() {
   sweep_.clear();  // every entry was flushed (moved from)
   next_ = 0;
   for (List* list : {&fan_out_, &sweep_, &replies_, &replies_running_})
-    if (list->capacity() > 256) *list = {};
+    if (list->capacity() > 256) List().swap(*list);
 }
 
 void FlushService::shutdown() {

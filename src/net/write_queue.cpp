@@ -84,7 +84,7 @@ void WriteQueue::consume(size_t n) {
     // again costs a small fraction of the write that follows (a write is a system call; a burst of n frames
     // grows it log2(n / 8) times), and this way no idle connection keeps the capacity of its biggest burst.
     head_ = 0;
-    queue_ = {};
+    std::vector<Frame>().swap(queue_);  // (`queue_ = {}` would assign an empty list and keep the capacity)
   } else if (head_ >= 64 && head_ * 2 >= queue_.size()) {
     // A reader that never quite catches up: drop the written entries so the vector does not only grow.
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
@@ -98,7 +98,7 @@ void WriteQueue::clear_pending() {
   queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   if (empty()) {
     head_ = 0;
-    queue_ = {};
+    std::vector<Frame>().swap(queue_);
   }
 }
 

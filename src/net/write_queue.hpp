@@ -27,6 +27,8 @@ class WriteQueue {
   // Bytes queued (a partly written frame counts whole).
   size_t bytes() const { return bytes_; }
   bool empty() const { return head_ == queue_.size(); }
+  // Entries allocated (an idle queue holds none).
+  size_t capacity() const { return queue_.capacity(); }
   // Writes queued frames to a non-blocking socket in gather writes until the queue is empty (answers success)
   // or the socket takes no more (answers would_block: wait for writability and call again); else the error.
   template <class Socket>

@@ -293,7 +293,7 @@ void EngineSession::flush() {
     }
     if (o.type == PacketType::close) has_close = true;
   }
-  p.buffer = {};  // an idle polling session keeps no capacity
+  std::vector<Out>().swap(p.buffer);  // an idle polling session keeps no capacity (`= {}` would keep it)
   p.buffer_bytes = 0;
   answer_poll(std::move(pieces));
   if (has_close) finish("server close", PacketType::noop);

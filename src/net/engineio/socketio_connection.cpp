@@ -133,7 +133,7 @@ void SocketIoConnection::on_connect(const sio::Packet& packet) {
   if (!who) return send_message(socketio_chat::encode_connect_refused(packet.nsp, who.error()));
   connected_ = true;
   leave_pending();
-  if (cold_) cold_->handshake_token = {};
+  if (cold_) cold_->handshake_token.clear();
   trim_cold();
   set_identity(std::move(*who));
   send_message(sio::encode_connect_ok(packet.nsp, auth::random_id(15)));
