@@ -8,6 +8,7 @@
 #include "chat/channels.hpp"
 #include "chat/delivery.hpp"
 #include "chat/on_loop.hpp"
+#include "chat/room_order.hpp"
 #include "chat/unavailable.hpp"
 #include "chat/validation.hpp"
 #include "core/clock.hpp"
@@ -23,9 +24,11 @@ Node::Node(NodeDeps deps)
       user_caches_(deps_.loops.size()),
       event_budget_(deps_.limits.event_rate, deps_.limits.event_burst) {
   for (size_t i = 0; i < deps_.loops.size(); ++i) {
-    hubs_.push_back(std::make_unique<Hub>(
-        [this](Session& s, const std::string& room) { fill_gap_later(s.shared_from_this(), room); }));
     inboxes_.push_back(std::make_unique<LoopInbox>());
+    // A gap is settled once the whole batch is out (deliver_inbox): the batch's own replies often close it.
+    hubs_.push_back(std::make_unique<Hub>([in = inboxes_.back().get()](Session& s, const std::string& room) {
+      in->gaps.push_back({s.shared_from_this(), room});
+    }));
   }
 }
 
@@ -87,6 +90,13 @@ void Node::deliver_inbox(size_t loop) {
   // After the pushes, as when each reply was posted on its own after its message's publish.
   for (SentReply& reply : in.replies) answer_sender(reply, in.reply_json);
   in.replies.clear();
+  // A gap that opened because the other user's message N+1 came before this connection's reply to its own N
+  // is closed by now: only the others need the store.
+  for (LoopInbox::Gap& gap : in.gaps) {
+    RoomState* state = gap.session->order_state(gap.room);
+    if (state != nullptr && gap_still_open(*state)) fill_gap_later(gap.session, gap.room);
+  }
+  in.gaps.clear();
 }
 
 std::optional<Node::LoopSet> Node::loops_of(const std::string& channel) {

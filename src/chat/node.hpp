@@ -177,6 +177,12 @@ class Node {
     std::vector<SentReply> replies;
     ChannelGroups groups;
     std::string reply_json;  // scratch for each reply's JSON
+    // Gaps the batch opened, settled after its replies (a connection's own reply may close one).
+    struct Gap {
+      SessionPtr session;
+      std::string room;
+    };
+    std::vector<Gap> gaps;
   };
   std::vector<std::unique_ptr<LoopInbox>> inboxes_;
   std::vector<UserCache> user_caches_;      // one per loop: DM recipients (size() read by state_counts())
