@@ -154,12 +154,14 @@ class Node {
   void list_rooms(const SessionPtr& s, const protocol::Request& req);
   void read_history(const SessionPtr& s, const protocol::Request& req);
   // Stores `m` (store_message) if the user may send now; answers rate_limited otherwise.
-  void store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
-  void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
+  void store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage&& m);
+  void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage&& m);
   // On the sender's loop: answers a stored message's sender (if still connected); `json` is scratch.
   static void answer_sender(SentReply& reply, std::string& json);
   // From the store callback of a new message: to its room, or to both users of its conversation.
-  void publish_message(const store::StoredMessage& m, std::string_view sender_connection);
+  // `pair` is store::conversation_users(m.room), parsed once by the caller.
+  void publish_message(const store::StoredMessage& m, std::string_view sender_connection,
+                       const std::optional<std::pair<int64_t, int64_t>>& pair);
   // Every ten minutes or so (on a send with a clientMsgId), forgets idempotency keys past their window.
   void prune_idempotency_keys_now_and_then(int64_t now_ms);
   void announce_membership(const std::string& room, const Identity& who, bool joined);

@@ -50,7 +50,7 @@ void write_sent_reply(std::string& out, const SentReply& r) {
 
 // Checked last, after every other validation, so a refused message costs no token. On the session's loop; a
 // limiter that answers at once (the node-local one) costs no hop through the loop's queue.
-void Node::store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage m) {
+void Node::store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage&& m) {
   const int64_t user_id = s->identity().user_id;
   if (std::optional<bool> allowed = deps_.rate_limit->try_acquire_now(user_id)) {
     if (*allowed) return store_message(s, req, std::move(m));
@@ -85,7 +85,7 @@ void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
 // Stores the message (a room's, or a conversation's when m.room is a conversation key), then publishes it and
 // answers the sender. A resend of a clientMsgId is answered with the first message's reply, and nothing is
 // stored or pushed again.
-void Node::store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m) {
+void Node::store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage&& m) {
   m.ts = core::now_ms();
   m.id.reserve(deps_.node_id.size() + 24);  // "<node>-<ts hex>-<counter hex>"
   m.id = deps_.node_id;
@@ -104,11 +104,11 @@ void Node::store_message(const SessionPtr& s, const protocol::Request& req, stor
         s->reply_error(req, error);
       });
     }
+    const auto pair = store::conversation_users(stored->room);
     if (!stored->replayed) {
       core::metrics().messages_stored.fetch_add(1, std::memory_order_relaxed);
-      publish_message(*stored, s->connection_id());
+      publish_message(*stored, s->connection_id(), pair);
     }
-    auto pair = store::conversation_users(stored->room);
     send_reply_later({.session = s,
                       .request = std::move(req),
                       .message_id = std::move(stored->id),
@@ -132,10 +132,10 @@ void Node::answer_sender(SentReply& reply, std::string& json) {
 }
 
 // A room message to the room's channel; a direct one to both users' channels, except the sending connection.
-void Node::publish_message(const store::StoredMessage& m, std::string_view sender_connection) {
-  const std::string data = message_data_json(m);
+void Node::publish_message(const store::StoredMessage& m, std::string_view sender_connection,
+                           const std::optional<std::pair<int64_t, int64_t>>& pair) {
+  const std::string data = message_data_json(m, pair);
   EnvelopeFields fields{.event = message_event(m), .data_json = data, .room = m.room, .seq = m.seq};
-  auto pair = store::conversation_users(m.room);
   if (!pair) return publish_envelope(room_channel(m.room), fields);
   fields.exclude_connection = sender_connection;
   const std::string channels[] = {user_channel(pair->first), user_channel(pair->second)};
