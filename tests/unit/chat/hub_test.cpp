@@ -2,9 +2,11 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "chat/channels.hpp"
 #include "chat/delivery.hpp"
 #include "chat/hub.hpp"
 #include "chat/inbox.hpp"
+#include "store/store.hpp"
 
 using namespace parley::chat;
 
@@ -240,4 +242,19 @@ TEST(Envelope, RejectsMalformedPayloads) {
   EXPECT_FALSE(decode_envelope("v2\n0\n\n\n0\ne\n{}"));
   EXPECT_FALSE(decode_envelope("v1\nx\n\n\n0\ne\n{}"));
   EXPECT_FALSE(decode_envelope("v1\n0\n\n\n0\n"));
+}
+
+// Channel and conversation names, as the broker and the store know them.
+TEST(Channels, NamesAreFormattedAndParsedBack) {
+  EXPECT_EQ(user_channel(42), "user:42");
+  EXPECT_EQ(user_of_channel(user_channel(42)), 42);
+  EXPECT_EQ(user_of_channel(user_channel(INT64_MAX)), INT64_MAX);
+  EXPECT_EQ(room_channel("lobby"), "room:lobby");
+  EXPECT_EQ(user_of_channel(room_channel("lobby")), 0);
+  EXPECT_EQ(parley::store::conversation_key(7, 3), "dm:3:7");
+  EXPECT_EQ(parley::store::conversation_key(3, 7), "dm:3:7");
+  EXPECT_EQ(parley::store::conversation_key(INT64_MAX, 1), "dm:1:" + std::to_string(INT64_MAX));
+  auto pair = parley::store::conversation_users(parley::store::conversation_key(12, 5));
+  ASSERT_TRUE(pair.has_value());
+  EXPECT_EQ(*pair, (std::pair<int64_t, int64_t>{5, 12}));
 }
