@@ -112,6 +112,9 @@ class Node {
   void on_broker_message(std::string_view channel, std::string_view payload);
   // Hands `delivery` to the inbox of every loop with sessions in `channel` (from any thread).
   void dispatch(std::string_view channel, const DeliveryPtr& delivery);
+  // The same for several channels (a DM's two users): one look-up under the channels' lock for all of them,
+  // and one inbox lock per loop for all its entries.
+  void dispatch(std::span<const std::string> channels, const DeliveryPtr& delivery);
   // Hands `reply` to the inbox of the sender's loop (from the store's writer).
   void send_reply_later(SentReply reply);
   // On the loop: hands everything in its inbox to its Hub, a channel at a time, then answers the senders.

@@ -207,6 +207,25 @@ TEST(Inbox, AsksForOneDrainPerBatch) {
   EXPECT_EQ(replies[0].seq, 3);
 }
 
+// A DM's entries for both its users' channels are added in one go: in order, one drain asked for.
+TEST(Inbox, AddsSeveralEntriesAtOnce) {
+  Inbox inbox;
+  auto d = room_message("dm:1:2", 1);
+  std::vector<Inbox::Entry> both{{"user:1", d}, {"user:2", d}};
+  EXPECT_TRUE(inbox.add(std::span(both))) << "was empty: post a drain";
+  std::vector<Inbox::Entry> more{{"user:2", room_message("dm:1:2", 2)}};
+  EXPECT_FALSE(inbox.add(std::span(more)));
+  std::vector<Inbox::Entry> taken;
+  std::vector<SentReply> replies;
+  inbox.take(taken, replies);
+  ASSERT_EQ(taken.size(), 3u);
+  EXPECT_EQ(taken[0].channel, "user:1");
+  EXPECT_EQ(taken[1].channel, "user:2");
+  EXPECT_EQ(taken[1].delivery.get(), d.get());
+  EXPECT_EQ(taken[2].delivery->seq, 2);
+  EXPECT_TRUE(inbox.add(std::span(more))) << "taken: the next add posts again";
+}
+
 TEST(Envelope, RoundTripsEveryField) {
   std::string payload = encode_envelope({.event = "typing:user:start",
                                          .data_json = R"({"room":"r","text":"line1\nline2"})",
