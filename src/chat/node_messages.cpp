@@ -46,6 +46,25 @@ void write_sent_reply(std::string& out, const SentReply& r) {
   out += '}';
 }
 
+// The id of the user data[id_key] (a user id) or data[name_key] (a username) names, read as with_user reads
+// them, when `cache` knows that user; nothing otherwise (with_user then answers: a store read, or an error).
+// A direct message to a known user (nearly every one) so skips wrapping its work in a std::function.
+std::optional<int64_t> cached_user_id(const UserCache& cache, const json::value& data, std::string_view id_key,
+                                      std::string_view name_key) {
+  const json::object* object = data.if_object();
+  if (object == nullptr) return std::nullopt;
+  const json::value* id = object->if_contains(id_key);
+  if (id && !id->is_null()) {
+    const int64_t user_id = user_id_value(*id);
+    if (user_id > 0 && cache.knows(user_id)) return user_id;
+    return std::nullopt;
+  }
+  const json::value* name = name_key.empty() ? nullptr : object->if_contains(name_key);
+  if (name && name->is_string())
+    if (auto known = cache.by_name(name->as_string())) return known->id;
+  return std::nullopt;
+}
+
 }  // namespace
 
 // Checked last, after every other validation, so a refused message costs no token. On the session's loop; a
@@ -204,7 +223,12 @@ void Node::send_private(const SessionPtr& s, const protocol::Request& req, bool 
   m.from_name = s->identity().username;
   m.text = std::move(*text);
   m.client_msg_id = std::move(*client_msg_id);
-  with_user(s, req.data, alias ? "participantId" : "to", alias ? "" : "toUsername",
+  const std::string_view id_key = alias ? "participantId" : "to", name_key = alias ? "" : "toUsername";
+  if (auto to = cached_user_id(user_caches_[s->loop_index()], req.data, id_key, name_key)) {
+    m.room = store::conversation_key(m.from_id, *to);
+    return store_within_rate(s, req, std::move(m));
+  }
+  with_user(s, req.data, id_key, name_key,
             [this, s, req = reply_handle(req), m = std::move(m)](const store::User& to) mutable {
               m.room = store::conversation_key(m.from_id, to.id);
               store_within_rate(s, req, std::move(m));
