@@ -9,8 +9,19 @@
 
 namespace parley::chat {
 
-inline std::string room_channel(std::string_view room) { return "room:" + std::string(room); }
-inline std::string user_channel(int64_t user_id) { return "user:" + std::to_string(user_id); }
+inline std::string room_channel(std::string_view room) {
+  std::string channel;
+  channel.reserve(5 + room.size());
+  channel += "room:";
+  channel += room;
+  return channel;
+}
+// Built in one go (twice per direct message, on the store's thread): no temporaries of to_string and operator+.
+inline std::string user_channel(int64_t user_id) {
+  char channel[5 + 20] = {'u', 's', 'e', 'r', ':'};
+  char* const at = std::to_chars(channel + 5, channel + sizeof channel, user_id).ptr;
+  return std::string(channel, at);
+}
 inline const std::string all_channel = "all";
 
 // The user id of a user channel as user_channel() names it ("user:<id>"), or 0 for any other channel.

@@ -44,6 +44,11 @@ class Inbox {
     entries_.push_back({std::move(channel), std::move(delivery)});
     return entries_.size() + replies_.size() == 1;
   }
+  bool add(std::span<Entry> entries) {
+    std::lock_guard lock(mutex_);
+    for (Entry& entry : entries) entries_.push_back(std::move(entry));
+    return entries_.size() + replies_.size() == entries.size();
+  }
   bool add(SentReply reply) {
     std::lock_guard lock(mutex_);
     replies_.push_back(std::move(reply));

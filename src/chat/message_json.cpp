@@ -9,11 +9,14 @@ std::string_view message_event(const store::StoredMessage& m) {
 }
 
 std::string message_data_json(const store::StoredMessage& m) {
+  return message_data_json(m, store::conversation_users(m.room));
+}
+
+std::string message_data_json(const store::StoredMessage& m, const std::optional<std::pair<int64_t, int64_t>>& pair) {
   std::string out;
   out.reserve(m.text.size() + m.id.size() + m.room.size() + m.from_name.size() + m.client_msg_id.size() + 96);
   out += R"({"id":)";
   protocol::append_json_string(out, m.id);
-  const auto pair = store::conversation_users(m.room);
   if (!pair) {
     out += R"(,"room":)";
     protocol::append_json_string(out, m.room);

@@ -8,6 +8,7 @@
 #include "chat/channels.hpp"
 #include "chat/delivery.hpp"
 #include "chat/on_loop.hpp"
+#include "chat/room_order.hpp"
 #include "chat/unavailable.hpp"
 #include "chat/validation.hpp"
 #include "core/clock.hpp"
@@ -23,9 +24,11 @@ Node::Node(NodeDeps deps)
       user_caches_(deps_.loops.size()),
       event_budget_(deps_.limits.event_rate, deps_.limits.event_burst) {
   for (size_t i = 0; i < deps_.loops.size(); ++i) {
-    hubs_.push_back(std::make_unique<Hub>(
-        [this](Session& s, const std::string& room) { fill_gap_later(s.shared_from_this(), room); }));
     inboxes_.push_back(std::make_unique<LoopInbox>());
+    // A gap is settled once the whole batch is out (deliver_inbox): the batch's own replies often close it.
+    hubs_.push_back(std::make_unique<Hub>([in = inboxes_.back().get()](Session& s, const std::string& room) {
+      in->gaps.push_back({s.shared_from_this(), room});
+    }));
   }
 }
 
@@ -69,6 +72,34 @@ void Node::dispatch(std::string_view channel, const DeliveryPtr& delivery) {
   }
 }
 
+void Node::dispatch(std::span<const std::string> channels, const DeliveryPtr& delivery) {
+  if (channels.size() == 1) return dispatch(channels.front(), delivery);
+  core::metrics().broker_received.fetch_add(channels.size(), std::memory_order_relaxed);
+  // (loop, channel index), in channel order.
+  boost::container::small_vector<std::pair<size_t, size_t>, 8> targets;
+  {
+    std::lock_guard lock(channels_mutex_);
+    for (size_t i = 0; i < channels.size(); ++i) {
+      auto loops = loops_of(channels[i]);
+      if (!loops) continue;
+      for_each_loop(*loops, [&targets, i](size_t loop) { targets.emplace_back(loop, i); });
+    }
+  }
+  // Each loop's entries in one go, in channel order.
+  for (size_t first = 0; first < targets.size(); ++first) {
+    const size_t loop = targets[first].first;
+    if (loop == SIZE_MAX) continue;  // handed over with an earlier loop's entries
+    boost::container::small_vector<Inbox::Entry, 4> entries;
+    for (size_t t = first; t < targets.size(); ++t) {
+      if (targets[t].first != loop) continue;
+      entries.push_back({channels[targets[t].second], delivery});
+      targets[t].first = SIZE_MAX;
+    }
+    if (inboxes_[loop]->inbox.add(std::span(entries)))
+      boost::asio::post(deps_.loops[loop], [this, loop] { deliver_inbox(loop); });
+  }
+}
+
 void Node::send_reply_later(SentReply reply) {
   const size_t loop = reply.session->loop_index();
   if (inboxes_[loop]->inbox.add(std::move(reply)))
@@ -87,6 +118,13 @@ void Node::deliver_inbox(size_t loop) {
   // After the pushes, as when each reply was posted on its own after its message's publish.
   for (SentReply& reply : in.replies) answer_sender(reply, in.reply_json);
   in.replies.clear();
+  // A gap that opened because the other user's message N+1 came before this connection's reply to its own N
+  // is closed by now: only the others need the store.
+  for (LoopInbox::Gap& gap : in.gaps) {
+    RoomState* state = gap.session->order_state(gap.room);
+    if (state != nullptr && gap_still_open(*state)) fill_gap_later(gap.session, gap.room);
+  }
+  in.gaps.clear();
 }
 
 std::optional<Node::LoopSet> Node::loops_of(const std::string& channel) {
@@ -174,8 +212,7 @@ void Node::publish_envelope(const std::string& channel, const EnvelopeFields& fi
 void Node::publish_envelope(std::span<const std::string> channels, const EnvelopeFields& fields) {
   core::metrics().broker_published.fetch_add(channels.size(), std::memory_order_relaxed);
   if (deps_.broker->in_process()) {
-    const DeliveryPtr delivery = make_delivery(fields);
-    for (const std::string& channel : channels) dispatch(channel, delivery);
+    dispatch(channels, make_delivery(fields));
     return;
   }
   const std::string envelope = encode_envelope(fields);

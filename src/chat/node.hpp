@@ -112,6 +112,9 @@ class Node {
   void on_broker_message(std::string_view channel, std::string_view payload);
   // Hands `delivery` to the inbox of every loop with sessions in `channel` (from any thread).
   void dispatch(std::string_view channel, const DeliveryPtr& delivery);
+  // The same for several channels (a DM's two users): one look-up under the channels' lock for all of them,
+  // and one inbox lock per loop for all its entries.
+  void dispatch(std::span<const std::string> channels, const DeliveryPtr& delivery);
   // Hands `reply` to the inbox of the sender's loop (from the store's writer).
   void send_reply_later(SentReply reply);
   // On the loop: hands everything in its inbox to its Hub, a channel at a time, then answers the senders.
@@ -154,12 +157,14 @@ class Node {
   void list_rooms(const SessionPtr& s, const protocol::Request& req);
   void read_history(const SessionPtr& s, const protocol::Request& req);
   // Stores `m` (store_message) if the user may send now; answers rate_limited otherwise.
-  void store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
-  void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m);
+  void store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage&& m);
+  void store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage&& m);
   // On the sender's loop: answers a stored message's sender (if still connected); `json` is scratch.
   static void answer_sender(SentReply& reply, std::string& json);
   // From the store callback of a new message: to its room, or to both users of its conversation.
-  void publish_message(const store::StoredMessage& m, std::string_view sender_connection);
+  // `pair` is store::conversation_users(m.room), parsed once by the caller.
+  void publish_message(const store::StoredMessage& m, std::string_view sender_connection,
+                       const std::optional<std::pair<int64_t, int64_t>>& pair);
   // Every ten minutes or so (on a send with a clientMsgId), forgets idempotency keys past their window.
   void prune_idempotency_keys_now_and_then(int64_t now_ms);
   void announce_membership(const std::string& room, const Identity& who, bool joined);
@@ -177,6 +182,12 @@ class Node {
     std::vector<SentReply> replies;
     ChannelGroups groups;
     std::string reply_json;  // scratch for each reply's JSON
+    // Gaps the batch opened, settled after its replies (a connection's own reply may close one).
+    struct Gap {
+      SessionPtr session;
+      std::string room;
+    };
+    std::vector<Gap> gaps;
   };
   std::vector<std::unique_ptr<LoopInbox>> inboxes_;
   std::vector<UserCache> user_caches_;      // one per loop: DM recipients (size() read by state_counts())

@@ -46,11 +46,30 @@ void write_sent_reply(std::string& out, const SentReply& r) {
   out += '}';
 }
 
+// The id of the user data[id_key] (a user id) or data[name_key] (a username) names, read as with_user reads
+// them, when `cache` knows that user; nothing otherwise (with_user then answers: a store read, or an error).
+// A direct message to a known user (nearly every one) so skips wrapping its work in a std::function.
+std::optional<int64_t> cached_user_id(const UserCache& cache, const json::value& data, std::string_view id_key,
+                                      std::string_view name_key) {
+  const json::object* object = data.if_object();
+  if (object == nullptr) return std::nullopt;
+  const json::value* id = object->if_contains(id_key);
+  if (id && !id->is_null()) {
+    const int64_t user_id = user_id_value(*id);
+    if (user_id > 0 && cache.knows(user_id)) return user_id;
+    return std::nullopt;
+  }
+  const json::value* name = name_key.empty() ? nullptr : object->if_contains(name_key);
+  if (name && name->is_string())
+    if (auto known = cache.by_name(name->as_string())) return known->id;
+  return std::nullopt;
+}
+
 }  // namespace
 
 // Checked last, after every other validation, so a refused message costs no token. On the session's loop; a
 // limiter that answers at once (the node-local one) costs no hop through the loop's queue.
-void Node::store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage m) {
+void Node::store_within_rate(const SessionPtr& s, const protocol::Request& req, store::NewMessage&& m) {
   const int64_t user_id = s->identity().user_id;
   if (std::optional<bool> allowed = deps_.rate_limit->try_acquire_now(user_id)) {
     if (*allowed) return store_message(s, req, std::move(m));
@@ -85,7 +104,7 @@ void Node::send_message(const SessionPtr& s, const protocol::Request& req) {
 // Stores the message (a room's, or a conversation's when m.room is a conversation key), then publishes it and
 // answers the sender. A resend of a clientMsgId is answered with the first message's reply, and nothing is
 // stored or pushed again.
-void Node::store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage m) {
+void Node::store_message(const SessionPtr& s, const protocol::Request& req, store::NewMessage&& m) {
   m.ts = core::now_ms();
   m.id.reserve(deps_.node_id.size() + 24);  // "<node>-<ts hex>-<counter hex>"
   m.id = deps_.node_id;
@@ -104,11 +123,11 @@ void Node::store_message(const SessionPtr& s, const protocol::Request& req, stor
         s->reply_error(req, error);
       });
     }
+    const auto pair = store::conversation_users(stored->room);
     if (!stored->replayed) {
       core::metrics().messages_stored.fetch_add(1, std::memory_order_relaxed);
-      publish_message(*stored, s->connection_id());
+      publish_message(*stored, s->connection_id(), pair);
     }
-    auto pair = store::conversation_users(stored->room);
     send_reply_later({.session = s,
                       .request = std::move(req),
                       .message_id = std::move(stored->id),
@@ -132,10 +151,10 @@ void Node::answer_sender(SentReply& reply, std::string& json) {
 }
 
 // A room message to the room's channel; a direct one to both users' channels, except the sending connection.
-void Node::publish_message(const store::StoredMessage& m, std::string_view sender_connection) {
-  const std::string data = message_data_json(m);
+void Node::publish_message(const store::StoredMessage& m, std::string_view sender_connection,
+                           const std::optional<std::pair<int64_t, int64_t>>& pair) {
+  const std::string data = message_data_json(m, pair);
   EnvelopeFields fields{.event = message_event(m), .data_json = data, .room = m.room, .seq = m.seq};
-  auto pair = store::conversation_users(m.room);
   if (!pair) return publish_envelope(room_channel(m.room), fields);
   fields.exclude_connection = sender_connection;
   const std::string channels[] = {user_channel(pair->first), user_channel(pair->second)};
@@ -204,7 +223,12 @@ void Node::send_private(const SessionPtr& s, const protocol::Request& req, bool 
   m.from_name = s->identity().username;
   m.text = std::move(*text);
   m.client_msg_id = std::move(*client_msg_id);
-  with_user(s, req.data, alias ? "participantId" : "to", alias ? "" : "toUsername",
+  const std::string_view id_key = alias ? "participantId" : "to", name_key = alias ? "" : "toUsername";
+  if (auto to = cached_user_id(user_caches_[s->loop_index()], req.data, id_key, name_key)) {
+    m.room = store::conversation_key(m.from_id, *to);
+    return store_within_rate(s, req, std::move(m));
+  }
+  with_user(s, req.data, id_key, name_key,
             [this, s, req = reply_handle(req), m = std::move(m)](const store::User& to) mutable {
               m.room = store::conversation_key(m.from_id, to.id);
               store_within_rate(s, req, std::move(m));

@@ -64,6 +64,12 @@ void mark_delivered(Session& session, RoomState& state, int64_t seq) {
   state.pending.emplace(seq, nullptr);
 }
 
+bool gap_still_open(RoomState& state) {
+  if (!state.pending.empty()) return true;
+  state.gap_fill_scheduled = false;
+  return false;
+}
+
 void skip_gap(Session& session, RoomState& state) {
   while (!state.pending.empty()) {
     auto first = state.pending.begin();

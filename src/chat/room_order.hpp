@@ -34,6 +34,12 @@ bool fill_gap(Session& session, RoomState& state, const std::vector<DeliveryPtr>
 // reply): the order moves past it as if it had been pushed.
 void mark_delivered(Session& session, RoomState& state, int64_t seq);
 
+// After the batch in which `state` opened a gap has been handed out, replies included: true when the gap is
+// still open (the caller must arrange a fill, Node::fill_gap_later); false when the batch itself closed it (a
+// connection's own direct message N, answered by the batch's reply, after the other user's N+1 was pushed
+// ahead of it), and then no fill is scheduled any more.
+bool gap_still_open(RoomState& state);
+
 // Gives up on the missing seqs below the first waiting message (the store does not have them): pushes
 // every waiting message in order.
 void skip_gap(Session& session, RoomState& state);

@@ -24,6 +24,7 @@ class UserCache {
     if (it == names_.end()) return std::nullopt;
     return store::User{id, it->second};
   }
+  bool knows(int64_t id) const { return names_.contains(id); }
   std::optional<store::User> by_name(std::string_view name) const {
     auto it = ids_.find(std::string(name));
     if (it == ids_.end()) return std::nullopt;

@@ -4,6 +4,7 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/parser.hpp>
 
 namespace parley::core {
 
@@ -49,12 +50,22 @@ namespace parley::core {
 
 json::storage_ptr request_storage() { return json::make_shared_resource<RequestArena>(); }
 
+// One parser per thread, reused (what json::parse does, without building and tearing down a parser and its
+// stack for every request): reset onto the caller's storage, parse, release the value.
 Result<json::value> parse_json(std::string_view text, json::storage_ptr storage) {
+  thread_local json::parser parser(json::storage_ptr(), [] {
+    json::parse_options options;
+    options.max_depth = max_json_depth;
+    return options;
+  }());
   json::error_code ec;
-  json::parse_options options;
-  options.max_depth = max_json_depth;
-  json::value v = json::parse(text, ec, std::move(storage), options);
-  if (ec) return Error{ErrorCode::bad_request, "invalid JSON: " + ec.message()};
+  parser.reset(std::move(storage));
+  parser.write(text.data(), text.size(), ec);
+  if (ec) {
+    parser.reset();  // lets go of the caller's storage
+    return Error{ErrorCode::bad_request, "invalid JSON: " + ec.message()};
+  }
+  json::value v = parser.release();
   if (!all_finite(v)) return Error{ErrorCode::bad_request, "invalid JSON: number out of range"};
   return v;
 }

@@ -1,6 +1,9 @@
 #include "protocol/native.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include "core/json.hpp"
@@ -37,31 +40,51 @@ std::string json_quote(std::string_view s) {
   return out;
 }
 
+namespace {
+// True when one of the eight bytes in `w` needs an escape: a control character (below 0x20), '"' or '\\'.
+// Exact as a yes/no answer (bytes of 0x80 and up, UTF-8's, never count), so the scan below goes a word at a time
+// through the clean stretches that make up almost every text.
+inline bool word_needs_escape(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  auto has_zero_byte = [](uint64_t x) { return (x - ones) & ~x & highs; };
+  return (((w - 0x20 * ones) & ~w & highs) | has_zero_byte(w ^ (0x22 * ones)) | has_zero_byte(w ^ (0x5c * ones))) != 0;
+}
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
+  const size_t n = s.size();
   size_t clean = 0;  // start of the run of characters that need no escape
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + clean, i - clean);
-    clean = i + 1;
-    out += '\\';
-    switch (c) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '\b': out += 'b'; break;
-      case '\f': out += 'f'; break;
-      case '\n': out += 'n'; break;
-      case '\r': out += 'r'; break;
-      case '\t': out += 't'; break;
-      default:
-        out += "u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
+  size_t i = 0;
+  while (i < n) {
+    for (uint64_t w; i + 8 <= n; i += 8) {
+      std::memcpy(&w, s.data() + i, 8);
+      if (word_needs_escape(w)) break;
+    }
+    // Byte by byte through the word that needs an escape (or the string's last few bytes).
+    for (const size_t stop = std::min(n, i + 8); i < stop; ++i) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out.append(s.data() + clean, i - clean);
+      clean = i + 1;
+      out += '\\';
+      switch (c) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '\b': out += 'b'; break;
+        case '\f': out += 'f'; break;
+        case '\n': out += 'n'; break;
+        case '\r': out += 'r'; break;
+        case '\t': out += 't'; break;
+        default:
+          out += "u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+      }
     }
   }
-  out.append(s.data() + clean, s.size() - clean);
+  out.append(s.data() + clean, n - clean);
   out += '"';
 }
 

@@ -1,12 +1,22 @@
 #include <charconv>
+#include <cstring>
+#include <string>
+#include <utility>
 
 #include "store/store.hpp"
 
 namespace parley::store {
 
+// Built in one go (on every direct message, on the loop): no temporaries of to_string and operator+.
 std::string conversation_key(int64_t a, int64_t b) {
   if (a > b) std::swap(a, b);
-  return "dm:" + std::to_string(a) + ":" + std::to_string(b);
+  char key[3 + 20 + 1 + 20];
+  char* const end = key + sizeof key;
+  std::memcpy(key, "dm:", 3);
+  char* at = std::to_chars(key + 3, end, a).ptr;
+  *at++ = ':';
+  at = std::to_chars(at, end, b).ptr;
+  return std::string(key, at);
 }
 
 std::optional<std::pair<int64_t, int64_t>> conversation_users(std::string_view key) {

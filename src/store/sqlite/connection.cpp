@@ -10,6 +10,15 @@ namespace {
 
 std::string_view errmsg(sqlite3* db) { return db != nullptr ? sqlite3_errmsg(db) : "out of memory"; }
 
+// Turns SQLite's memory statistics off before the library initializes (sqlite3_config is only allowed then):
+// with them on, every allocation SQLite makes (several per statement) takes a global mutex to count itself,
+// and nothing here reads the counts (sqlite3_memory_used, sqlite3_status). Once per process; if the library
+// was initialized already (another user in the process), the call is refused and nothing changes.
+void configure_library_once() {
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
+}
+
 }  // namespace
 
 core::Error make_error(int code, std::string_view what, std::string_view detail) {
@@ -49,6 +58,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
 core::Result<Connection> Connection::open(const std::string& path, int flags, int busy_timeout_ms) {
+  configure_library_once();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   Connection connection(db);  // owns db even when the open failed

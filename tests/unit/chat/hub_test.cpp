@@ -2,9 +2,11 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "chat/channels.hpp"
 #include "chat/delivery.hpp"
 #include "chat/hub.hpp"
 #include "chat/inbox.hpp"
+#include "store/store.hpp"
 
 using namespace parley::chat;
 
@@ -208,6 +210,25 @@ TEST(Inbox, AsksForOneDrainPerBatch) {
   EXPECT_EQ(replies[0].seq, 3);
 }
 
+// A DM's entries for both its users' channels are added in one go: in order, one drain asked for.
+TEST(Inbox, AddsSeveralEntriesAtOnce) {
+  Inbox inbox;
+  auto d = room_message("dm:1:2", 1);
+  std::vector<Inbox::Entry> both{{"user:1", d}, {"user:2", d}};
+  EXPECT_TRUE(inbox.add(std::span(both))) << "was empty: post a drain";
+  std::vector<Inbox::Entry> more{{"user:2", room_message("dm:1:2", 2)}};
+  EXPECT_FALSE(inbox.add(std::span(more)));
+  std::vector<Inbox::Entry> taken;
+  std::vector<SentReply> replies;
+  inbox.take(taken, replies);
+  ASSERT_EQ(taken.size(), 3u);
+  EXPECT_EQ(taken[0].channel, "user:1");
+  EXPECT_EQ(taken[1].channel, "user:2");
+  EXPECT_EQ(taken[1].delivery.get(), d.get());
+  EXPECT_EQ(taken[2].delivery->seq, 2);
+  EXPECT_TRUE(inbox.add(std::span(more))) << "taken: the next add posts again";
+}
+
 TEST(Envelope, RoundTripsEveryField) {
   std::string payload = encode_envelope({.event = "typing:user:start",
                                          .data_json = R"({"room":"r","text":"line1\nline2"})",
@@ -243,4 +264,19 @@ TEST(Envelope, RejectsMalformedPayloads) {
   EXPECT_FALSE(decode_envelope("v2\n0\n\n\n0\ne\n{}"));
   EXPECT_FALSE(decode_envelope("v1\nx\n\n\n0\ne\n{}"));
   EXPECT_FALSE(decode_envelope("v1\n0\n\n\n0\n"));
+}
+
+// Channel and conversation names, as the broker and the store know them.
+TEST(Channels, NamesAreFormattedAndParsedBack) {
+  EXPECT_EQ(user_channel(42), "user:42");
+  EXPECT_EQ(user_of_channel(user_channel(42)), 42);
+  EXPECT_EQ(user_of_channel(user_channel(INT64_MAX)), INT64_MAX);
+  EXPECT_EQ(room_channel("lobby"), "room:lobby");
+  EXPECT_EQ(user_of_channel(room_channel("lobby")), 0);
+  EXPECT_EQ(parley::store::conversation_key(7, 3), "dm:3:7");
+  EXPECT_EQ(parley::store::conversation_key(3, 7), "dm:3:7");
+  EXPECT_EQ(parley::store::conversation_key(INT64_MAX, 1), "dm:1:" + std::to_string(INT64_MAX));
+  auto pair = parley::store::conversation_users(parley::store::conversation_key(12, 5));
+  ASSERT_TRUE(pair.has_value());
+  EXPECT_EQ(*pair, (std::pair<int64_t, int64_t>{5, 12}));
 }

@@ -135,3 +135,19 @@ TEST_F(RoomOrder, TooManyWaitingClosesAsSlowReader) {
   for (int64_t seq = 2; seq < static_cast<int64_t>(max_waiting) + 3; ++seq) offer(seq);
   EXPECT_EQ(s.closed_with, 4008);
 }
+
+// A direct conversation written both ways in one commit batch: the other user's N+1 reaches this connection
+// before the batch's reply to its own N. The reply closes the gap within the batch, so no store fill (and no
+// timer) is arranged for it.
+TEST_F(RoomOrder, OwnReplyInTheSameBatchClosesTheGapWithoutAFill) {
+  state.last_seq = 4;
+  EXPECT_EQ(offer(6), Offer::gap_opened);
+  EXPECT_TRUE(s.seqs.empty());
+  mark_delivered(s, state, 5);  // the reply to its own message 5
+  EXPECT_EQ(s.seqs, (std::vector<int64_t>{6}));
+  EXPECT_FALSE(gap_still_open(state));
+  EXPECT_FALSE(state.gap_fill_scheduled) << "a later gap must be able to schedule a fill again";
+  EXPECT_EQ(offer(8), Offer::gap_opened);
+  EXPECT_TRUE(gap_still_open(state)) << "a gap the batch did not close still needs the store";
+  EXPECT_TRUE(state.gap_fill_scheduled);
+}

@@ -31,5 +31,22 @@ TEST(ParseJson, RefusesMalformedTextAndDeepNesting) {
   EXPECT_TRUE(parse_json(std::string(max_json_depth, '[') + std::string(max_json_depth, ']')));
 }
 
+// One parser serves a thread's every parse: a failed parse (unfinished, trailing text, too deep) leaves it
+// ready for the next, and each value lives on the storage its caller gave.
+TEST(ParseJson, EachParseStartsAfreshWhateverTheLastOneDid) {
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_FALSE(parse_json(R"({"a":[1,)"));
+    auto first = parse_json(R"({"b":2})", request_storage());
+    ASSERT_TRUE(first);
+    EXPECT_EQ(boost::json::serialize(*first), R"({"b":2})");
+    EXPECT_FALSE(parse_json("1 2"));
+    EXPECT_FALSE(parse_json(std::string(max_json_depth + 1, '[')));
+    auto second = parse_json(R"(["x",true])");
+    ASSERT_TRUE(second);
+    EXPECT_EQ(boost::json::serialize(*second), R"(["x",true])");
+    EXPECT_EQ(boost::json::serialize(*first), R"({"b":2})") << "the first value is still whole";
+  }
+}
+
 }  // namespace
 }  // namespace parley::core

@@ -81,3 +81,21 @@ TEST(NativeProtocol, AppendJsonStringEscapesAsBoostJsonDoes) {
     EXPECT_EQ(out, "[" + boost::json::serialize(boost::json::string_view(s.data(), s.size()))) << s;
   }
 }
+
+// The scan goes eight bytes at a time: every character that needs an escape, at every offset in a word and in
+// the tail, among clean text and UTF-8 (bytes of 0x80 and up, which look like neither).
+TEST(NativeProtocol, AppendJsonStringEscapesAtEveryOffset) {
+  const std::string clean = "abcdefgh\xc3\xa9ijklmnopqrstuvwxyz0123456789 ~\x7f\xf0\x9f\x98\x80.";
+  for (char special : {'"', '\\', '\0', '\x01', '\n', '\x1f'}) {
+    for (size_t length = 0; length <= clean.size(); ++length) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string s = clean.substr(0, length);
+        s.insert(at, 1, special);
+        std::string out;
+        append_json_string(out, s);
+        ASSERT_EQ(out, boost::json::serialize(boost::json::string_view(s.data(), s.size())))
+            << "length " << length << " at " << at << " char " << int(special);
+      }
+    }
+  }
+}
