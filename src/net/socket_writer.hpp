@@ -1,5 +1,5 @@
 #pragma once
-// SocketWriter: the write side shared by WsConnection (native protocol) and the Engine.IO WsTransport: their
+// SocketWriter: the write side of the WebSocket core (WsCore), for every codec on it: its
 // bounded WriteQueue, when it gets written (by the loop's FlushService, replies ahead of fan-out), and the
 // wait for writability when the socket takes less than what is queued. What a written batch means (a drain
 // notification, a closing handshake) stays with the owner.

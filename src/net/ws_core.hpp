@@ -9,7 +9,8 @@
 // heartbeat's next step (no timer per connection).
 //
 // A protocol is a codec on top: a class deriving from WsCore that turns messages into requests and answers
-// into frames — the native protocol (WsConnection) and Engine.IO over WebSocket (engineio::WsTransport).
+// into frames — the native protocol (WsConnection), Socket.IO on a session born on a WebSocket
+// (engineio::SocketIoConnection) and Engine.IO over the WebSocket of an upgraded session (engineio::WsTransport).
 // Heartbeat: every `interval` the core calls send_ping() (native: a ping frame; Engine.IO: its "2" packet);
 // if heartbeat_answered() has not been called `timeout` later, on_heartbeat_lost() (native: the connection is
 // dropped without a close frame, RFC 6455 §7.1.7).

@@ -1,5 +1,7 @@
 #pragma once
-// ChatSession: a Socket.IO connection to the main namespace "/" as the chat domain sees it (chat::Session).
+// ChatSession: a Socket.IO connection to the main namespace "/" as the chat domain sees it (chat::Session), for
+// an Engine.IO session that began with long-polling (one born on a WebSocket is a SocketIoConnection, which
+// is its own chat session).
 // Pushes go out as the delivery's shared Socket.IO encoding; replies become Socket.IO ACKs
 // (43<id>[{"ok":true,"data":D}] / 43<id>[{"ok":false,"error":{code,message}}]) when the client asked for one,
 // and a failure without an ack becomes an `error` event.

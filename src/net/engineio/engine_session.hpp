@@ -1,7 +1,7 @@
 #pragma once
-// EngineSession: one Engine.IO v4 session (sid), whatever carries it: HTTP long-polling, a WebSocket, or
-// polling first and then a WebSocket after the upgrade (probe 2probe/3probe, the waiting GET answered 6,
-// then 5). It owns the session's bounded outbound buffer, the heartbeat (server ping, client pong) and the
+// EngineSession: one Engine.IO v4 session (sid) that starts with HTTP long-polling, and may move to a
+// WebSocket after the upgrade (probe 2probe/3probe, the waiting GET answered 6, then 5); in conformance mode
+// also one born on a WebSocket (outside it, those are SocketIoConnections). It owns the session's bounded outbound buffer, the heartbeat (server ping, client pong) and the
 // close handshake; the layer above (Socket.IO, or the echo of conformance mode) is its Handler.
 //
 // Polling requests may arrive on any TCP connection, hence on any loop: the HTTP side finds the session in

@@ -2,8 +2,8 @@
 // Service: the Engine.IO v4 / Socket.IO v5 endpoint at /socket.io/ (and, in conformance mode, the plain
 // Engine.IO echo endpoint /engine.io/). HttpConnection hands it every request under those paths: handshakes,
 // polling GET/POST of a session (found in the node-wide Registry and answered on the session's loop), and
-// WebSocket upgrades (a new session, or the upgrade of a polling session: the socket then moves to the
-// session's loop).
+// WebSocket upgrades: a new session (one SocketIoConnection, outside conformance mode) or the upgrade of a
+// polling session (its socket then moves to the session's loop).
 // Thread safety: serve() runs on the calling connection's loop and may run on many loops at once; the
 // Registry is the only shared state.
 #include <boost/asio/awaitable.hpp>

@@ -1,5 +1,7 @@
 #pragma once
-// SocketIoHandler: the Socket.IO v5 layer of one Engine.IO session. Decodes packets (binary attachments
+// SocketIoHandler: the Socket.IO v5 layer of one EngineSession (a session that began with long-polling, or any
+// in conformance mode; SocketIoConnection is the same for sessions born on a WebSocket, with the shared rules
+// of socketio_chat). Decodes packets (binary attachments
 // included), answers CONNECT (authenticating the token of the auth payload or of the handshake request),
 // turns EVENTs into chat requests {event, data = first argument, id = ack id} for chat::Node, and ends the
 // chat session on DISCONNECT or when the Engine.IO session ends. A malformed packet closes the session.
